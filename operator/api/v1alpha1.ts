@@ -1,0 +1,150 @@
+// TypeScript shape of hono.eclipse.org/v1alpha1 HonoTlsConfig.
+// CONTRACT: crds/hono.eclipse.org_honotlsconfigs.yaml is the source of truth; keep these in step
+// (the API issue may replace this file with types generated from the CRD, keeping the names).
+
+export const GROUP = 'hono.eclipse.org';
+export const VERSION = 'v1alpha1';
+export const KIND = 'HonoTlsConfig';
+export const PLURAL = 'honotlsconfigs';
+
+export type ProfileName = 'seed' | 'hono-0.5' | 'hono-2';
+
+export type ComponentType =
+  | 'authServer'
+  | 'dispatchRouter'
+  | 'honoServer'
+  | 'deviceRegistry'
+  | 'httpAdapter'
+  | 'mqttAdapter'
+  | 'amqpAdapter'
+  | 'coapAdapter'
+  | 'commandRouter'
+  | 'client';
+
+export type TrustStoreFormat = 'pem' | 'jks' | 'pkcs12';
+
+export interface PrivateKeySpec {
+  algorithm: 'ECDSA' | 'RSA';
+  /** ECDSA: 256 | 384; RSA: 2048 | 3072 | 4096. */
+  size: number;
+}
+
+export interface SubjectSpec {
+  organization?: string;
+  organizationalUnit?: string;
+  country?: string;
+  locality?: string;
+}
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface IssuerSpec {
+  /** Operator-managed CA kept in its own Secret (the default). */
+  selfSigned?: {
+    commonName?: string;
+    /** Root plus intermediate like Hono's demo certificates (true), or a single root. */
+    intermediate?: boolean;
+    duration?: string;
+    privateKey?: PrivateKeySpec;
+  };
+  /** A brought-in CA: Secret with tls.crt, tls.key and optionally ca.crt (the chain above it). */
+  ca?: { secretName: string };
+  certManager?: { issuerRef: { name: string; kind?: string; group?: string } };
+}
+
+export interface CertificateDefaults {
+  /** Go duration, e.g. 2160h. */
+  duration?: string;
+  renewBefore?: string;
+  privateKey?: PrivateKeySpec;
+  subject?: SubjectSpec;
+}
+
+export interface TrustStoreSpec {
+  /** The format wired into *_TRUST_STORE_PATH. */
+  format?: TrustStoreFormat;
+  /** Further formats written into the Secret but not wired. */
+  additionalFormats?: TrustStoreFormat[];
+  /** Password for JKS/PKCS12 stores; generated into a Secret when absent. */
+  passwordSecretRef?: SecretKeyRef;
+}
+
+export interface ComponentSpec {
+  name: string;
+  type: ComponentType;
+  /** The Deployment to wire; absent for material-only components (e.g. an external client). */
+  deployment?: { name: string; containers?: string[] };
+  /** Service whose names become SANs: svc, svc.ns, svc.ns.svc, svc.ns.svc.cluster.local. */
+  serviceName?: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  /** Directory the Secret is mounted at (never subPath). */
+  mountPath?: string;
+  /** Catalogue env var name -> the name to use instead; "" drops the variable. */
+  envOverrides?: Record<string, string>;
+  subject?: SubjectSpec;
+  privateKey?: PrivateKeySpec;
+  /** Profile for this component only. */
+  profile?: ProfileName;
+}
+
+export interface HonoTlsConfigSpec {
+  profile?: ProfileName;
+  issuer?: IssuerSpec;
+  certificate?: CertificateDefaults;
+  trustStore?: TrustStoreSpec;
+  components: ComponentSpec[];
+}
+
+/** metav1.Condition */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface ComponentStatus {
+  name: string;
+  secretName?: string;
+  notAfter?: string;
+  fingerprint?: string;
+  deployment?: string;
+  deploymentWired: boolean;
+  /** Digest of the material the Deployment's pod template carries. */
+  materialDigest?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface HonoTlsConfigStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  ca?: { secretName?: string; fingerprint?: string; notAfter?: string };
+  components?: ComponentStatus[];
+  /** Earliest notAfter over all leaves (printer column). */
+  earliestNotAfter?: string;
+}
+
+export interface HonoTlsConfig {
+  apiVersion: `${typeof GROUP}/${typeof VERSION}`;
+  kind: typeof KIND;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string | Date;
+  };
+  spec: HonoTlsConfigSpec;
+  status?: HonoTlsConfigStatus;
+}

@@ -1,0 +1,12 @@
+// Every way of getting certificates sits behind this one interface: the operator's own CA
+// (selfSigned), a brought-in CA (ca), and later cert-manager (certManager).
+import type { IssuedLeaf, LeafRequest } from '../pki/types.js';
+
+export interface Issuer {
+  readonly kind: 'selfSigned' | 'ca' | 'certManager';
+  /** PEM certificates every component must trust (root first is not required). */
+  trustBundlePem(): string;
+  /** Fingerprint and expiry of the CA certificate that signs leaves, for status. */
+  caInfo(): { fingerprint: string; notAfter: Date };
+  issue(request: LeafRequest): Promise<IssuedLeaf>;
+}
