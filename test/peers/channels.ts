@@ -211,12 +211,13 @@ async function secretFile(core: CoreV1Api, namespace: string, side: Side, key: s
 
 /** The result table as aligned text. */
 export function formatChannelTable(rows: ChannelResult[]): string {
-  const head = ['#', 'channel', 'client', 'server (name verified)', 'trust', 'peer', 'verified', 'protocol', 'cipher'];
+  const head = ['#', 'channel', 'client', 'server', 'name verified', 'trust (as wired)', 'peer', 'verified', 'protocol', 'cipher'];
   const body = rows.map((r) => [
     String(r.channel),
     r.title,
-    r.client + (r.clientCert ? ' (+client cert)' : ''),
-    `${r.server} (${r.serverName})`,
+    r.client + (r.clientCert ? ' +client cert' : ''),
+    r.server,
+    r.serverName,
     r.trust,
     r.peer,
     r.peerVerified ? 'yes' : `NO: ${r.error ?? ''}`,
