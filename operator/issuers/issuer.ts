@@ -8,5 +8,7 @@ export interface Issuer {
   trustBundlePem(): string;
   /** Fingerprint and expiry of the CA certificate that signs leaves, for status. */
   caInfo(): { fingerprint: string; notAfter: Date };
+  /** PEM of the certificate that signs leaves, to check whether a stored leaf is still current. */
+  signingCertificatePem(): string;
   issue(request: LeafRequest): Promise<IssuedLeaf>;
 }

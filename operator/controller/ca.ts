@@ -1,0 +1,105 @@
+// The CA step. selfSigned: the CA lives in its own Secret (never mounted), created once and
+// loaded afterwards. ca: the user's Secret is read and validated. certManager: not yet.
+import { CertificateAuthority } from '../pki/ca.js';
+import { isPkiError } from '../pki/errors.js';
+import type { Plan } from '../plan/types.js';
+import { AuthorityIssuer } from '../issuers/authority-issuer.js';
+import { CERT_MANAGER_NOT_IMPLEMENTED } from '../issuers/cert-manager.js';
+import type { Issuer } from '../issuers/issuer.js';
+import { decodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
+import { readOrUndefined } from './kube.js';
+import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ANNOTATION, labelValue } from './names.js';
+
+function asStrings(data: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(decodeData(data))) out[k] = v.toString('utf8');
+  return out;
+}
+
+/** PKI errors name the field and the fix and never carry key material; anything else is summarised. */
+function caError(err: unknown, secretName: string): string {
+  if (isPkiError(err)) return `CA Secret ${secretName}: ${err.message}`;
+  return `CA Secret ${secretName} could not be loaded: ${(err as Error).name}`;
+}
+
+export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<{ issuer: Issuer } | { failure: Failure }> {
+  const namespace = plan.namespace;
+  switch (plan.issuer.kind) {
+    case 'certManager':
+      return { failure: { ...CERT_MANAGER_NOT_IMPLEMENTED, retry: false } };
+    case 'ca': {
+      const name = plan.issuer.caSecretName;
+      const secret = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name, namespace })));
+      if (!secret) {
+        return {
+          failure: {
+            reason: 'CaSecretMissing',
+            message: `Secret ${name} (spec.issuer.ca.secretName) does not exist: create it with tls.crt and tls.key of the CA (and ca.crt for the chain above it)`,
+            retry: true,
+          },
+        };
+      }
+      try {
+        const ca = await CertificateAuthority.fromSecretData(asStrings(secret.data), ctx.clock);
+        return { issuer: new AuthorityIssuer('ca', ca) };
+      } catch (err) {
+        return { failure: { reason: 'CaSecretInvalid', message: caError(err, name), retry: true } };
+      }
+    }
+    case 'selfSigned': {
+      const spec = plan.issuer;
+      const name = spec.caSecretName;
+      const secret = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name, namespace })));
+      if (secret) {
+        if (!isOwnedBy(secret, ctx.config)) {
+          return {
+            failure: {
+              reason: 'CaSecretConflict',
+              message: `Secret ${name} exists but does not belong to this HonoTlsConfig: delete or rename it (or bring it in with spec.issuer.ca)`,
+              retry: true,
+            },
+          };
+        }
+        try {
+          const ca = await CertificateAuthority.fromSecretData(asStrings(secret.data), ctx.clock);
+          return { issuer: new AuthorityIssuer('selfSigned', ca) };
+        } catch (err) {
+          return {
+            failure: {
+              reason: 'CaSecretInvalid',
+              message: `${caError(err, name)}; delete the Secret to let the operator create a new CA (every component is then re-issued)`,
+              retry: true,
+            },
+          };
+        }
+      }
+      const ca = await ctx.timings.issue(() =>
+        CertificateAuthority.createSelfSigned(
+          { commonName: spec.commonName, intermediate: spec.intermediate, durationMs: spec.durationMs, privateKey: spec.privateKey },
+          ctx.clock,
+        ),
+      );
+      const data: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ca.toSecretData())) data[k] = Buffer.from(v).toString('base64');
+      await ctx.timings.api(() =>
+        ctx.clients.core.createNamespacedSecret({
+          namespace,
+          body: {
+            metadata: {
+              name,
+              namespace,
+              labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONFIG_LABEL]: labelValue(plan.configName) },
+              annotations: { [ROLE_ANNOTATION]: 'ca' },
+              ownerReferences: [ownerReference(ctx.config)],
+            },
+            type: 'Opaque',
+            data,
+          },
+        }),
+      );
+      ctx.logger.info('created CA', { secret: name, fingerprint: ca.fingerprint });
+      await ctx.events.record(ctx.config, 'Normal', 'CaCreated', `Created CA in Secret ${name} (fingerprint ${ca.fingerprint})`);
+      return { issuer: new AuthorityIssuer('selfSigned', ca) };
+    }
+  }
+}

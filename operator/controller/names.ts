@@ -1,0 +1,31 @@
+// The operator's names on the objects it touches: one place, so cleanup finds what apply wrote.
+import { createHash } from 'node:crypto';
+export const FIELD_MANAGER = 'hono-tls-operator';
+export const FINALIZER = 'hono.eclipse.org/cleanup';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'hono-tls-operator';
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+/** Which config and component a Secret belongs to. */
+export const CONFIG_LABEL = 'hono.eclipse.org/config';
+export const COMPONENT_LABEL = 'hono.eclipse.org/component';
+/** Pod-template annotation: digest of the material the pod consumes (fingerprints and store digests). */
+export const TLS_DIGEST_ANNOTATION = 'hono.eclipse.org/tls-digest';
+/** Secret annotation: digest of the inputs the stores in the Secret were built from. */
+export const STORE_DIGEST_ANNOTATION = 'hono.eclipse.org/store-input-digest';
+/** Secret annotation: the role of an operator Secret (ca, password, component). */
+export const ROLE_ANNOTATION = 'hono.eclipse.org/role';
+
+export function keyOf(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** Label values are at most 63 characters of a restricted set; longer names become a hash. */
+export function labelValue(s: string): string {
+  if (s.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(s)) return s;
+  return `h-${createHash('sha256').update(s).digest('hex').slice(0, 40)}`;
+}

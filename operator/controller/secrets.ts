@@ -1,0 +1,272 @@
+// Component Secrets: key, chain, CA bundle, stores, peer certificates and rendered text, per the
+// plan's entries. What to (re)issue is decided from the Secret itself; stores are rebuilt only
+// when the digest of their inputs changed; nothing is written when the Secret already matches.
+import { createHash } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Issuer } from '../issuers/issuer.js';
+import { fingerprint } from '../pki/inspect.js';
+import { jksTrustStore } from '../pki/stores/jks.js';
+import { pkcs12KeyStore, pkcs12TrustStore } from '../pki/stores/pkcs12.js';
+import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
+import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
+import { readOrUndefined } from './kube.js';
+import { checkLeaf, firstPem } from './leaf-check.js';
+import { secretMaterialDigest } from './material-digest.js';
+import {
+  COMPONENT_LABEL,
+  CONFIG_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  ROLE_ANNOTATION,
+  STORE_DIGEST_ANNOTATION,
+  labelValue,
+} from './names.js';
+
+export interface ComponentMaterial {
+  component: ComponentPlan;
+  /** Set when the component's Secret could not be made. */
+  failure?: Failure;
+  leaf?: { certPem: string; notAfter: Date; renewAt: Date; fingerprint: string };
+  /** Digest of what a pod reads from the Secret (no raw bytes). */
+  materialDigest?: string;
+  issued: boolean;
+  written: boolean;
+}
+
+interface Leaf {
+  keyPem: string;
+  chainPem: string;
+  certPem: string;
+  notAfter: Date;
+  renewAt: Date;
+  fingerprint: string;
+  issued: boolean;
+}
+
+const keyOfKind = (c: ComponentPlan, kind: SecretEntry['source']['kind']) => c.entries.find((e) => e.source.kind === kind)?.key;
+
+export async function ensureComponentSecrets(
+  ctx: ReconcileContext,
+  plan: Plan,
+  issuer: Issuer,
+  password: string | undefined,
+): Promise<ComponentMaterial[]> {
+  const namespace = plan.namespace;
+  // 1. Read every Secret and decide, per component, whether its leaf is still good; issue in parallel.
+  const leaves = await Promise.all(
+    plan.components.map(async (c): Promise<{ existing?: V1Secret; leaf?: Leaf; failure?: Failure }> => {
+      const existing = await ctx.timings.api(() =>
+        readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name: c.secretName, namespace })),
+      );
+      if (existing && !isOwnedBy(existing, ctx.config)) {
+        return {
+          existing,
+          failure: {
+            reason: 'SecretConflict',
+            message: `Secret ${c.secretName} exists but does not belong to this HonoTlsConfig: delete or rename it`,
+            retry: true,
+          },
+        };
+      }
+      const data = decodeData(existing?.data);
+      const kKey = keyOfKind(c, 'privateKey') ?? 'tls.key';
+      const kChain = keyOfKind(c, 'certChain') ?? 'tls.crt';
+      const wanted = c.certificate;
+      const verdict = checkLeaf(
+        { chainPem: data[kChain]?.toString('utf8'), keyPem: data[kKey]?.toString('utf8') },
+        wanted,
+        issuer.signingCertificatePem(),
+        ctx.clock.now(),
+      );
+      if (verdict.keep) {
+        const chainPem = data[kChain]!.toString('utf8');
+        const certPem = firstPem(chainPem)!;
+        return {
+          existing,
+          leaf: {
+            keyPem: data[kKey]!.toString('utf8'),
+            chainPem,
+            certPem,
+            notAfter: verdict.notAfter,
+            renewAt: verdict.renewAt,
+            fingerprint: fingerprint(certPem),
+            issued: false,
+          },
+        };
+      }
+      const { renewBeforeMs, ...request } = wanted;
+      try {
+        const issued = await ctx.timings.issue(() => issuer.issue(request));
+        ctx.logger.info('issuing certificate', { component: c.name, why: verdict.reason, fingerprint: issued.fingerprint });
+        return {
+          existing,
+          leaf: {
+            keyPem: issued.keyPem,
+            chainPem: issued.chainPem,
+            certPem: issued.certPem,
+            notAfter: issued.notAfter,
+            renewAt: new Date(issued.notAfter.getTime() - renewBeforeMs),
+            fingerprint: issued.fingerprint,
+            issued: true,
+          },
+        };
+      } catch (err) {
+        return { existing, failure: { reason: 'IssueFailed', message: `component ${c.name}: ${(err as Error).message}`, retry: true } };
+      }
+    }),
+  );
+  const peerCerts = new Map<string, string>();
+  plan.components.forEach((c, i) => {
+    const leaf = leaves[i]!.leaf;
+    if (leaf) peerCerts.set(c.name, leaf.certPem);
+  });
+
+  // 2. Build each Secret's data and write it only when it differs from what is stored.
+  return Promise.all(
+    plan.components.map(async (c, i): Promise<ComponentMaterial> => {
+      const { existing, leaf, failure } = leaves[i]!;
+      if (failure || !leaf) return { component: c, failure, issued: false, written: false };
+      const built = await buildData(c, leaf, issuer, password, peerCerts, existing);
+      if ('failure' in built) return { component: c, failure: built.failure, issued: false, written: false };
+      const desired = desiredSecret(ctx, plan, c, built.data, built.storeDigest);
+      const written = await writeIfChanged(ctx, desired, existing);
+      const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
+      return {
+        component: c,
+        leaf: { certPem: leaf.certPem, notAfter: leaf.notAfter, renewAt: leaf.renewAt, fingerprint: leaf.fingerprint },
+        materialDigest: secretMaterialDigest(built.data, privateKeyEntries),
+        issued: leaf.issued,
+        written,
+      };
+    }),
+  );
+}
+
+/** Inputs that determine the stores; never the store bytes, which carry random salts. */
+function storeInputDigest(entries: SecretEntry[], trustPem: string, leaf: Leaf, password: string): string {
+  const h = createHash('sha256');
+  for (const e of entries) h.update(`${e.key}:${JSON.stringify(e.source)}\n`);
+  h.update(trustPem).update('\n').update(leaf.chainPem).update('\n').update(leaf.keyPem).update('\n').update(password);
+  return `sha256:${h.digest('hex')}`;
+}
+
+async function buildData(
+  c: ComponentPlan,
+  leaf: Leaf,
+  issuer: Issuer,
+  password: string | undefined,
+  peers: Map<string, string>,
+  existing: V1Secret | undefined,
+): Promise<{ data: Record<string, Buffer>; storeDigest?: string } | { failure: Failure }> {
+  const trustPem = issuer.trustBundlePem();
+  const data: Record<string, Buffer> = {};
+  const storeEntries = c.entries.filter((e) => e.source.kind === 'trustStore' || e.source.kind === 'keyStore');
+  for (const e of c.entries) {
+    const s = e.source;
+    switch (s.kind) {
+      case 'privateKey':
+        data[e.key] = Buffer.from(leaf.keyPem);
+        break;
+      case 'certChain':
+        data[e.key] = Buffer.from(leaf.chainPem);
+        break;
+      case 'caBundle':
+        data[e.key] = Buffer.from(trustPem);
+        break;
+      case 'text':
+        data[e.key] = Buffer.from(s.text);
+        break;
+      case 'peerCertificate': {
+        const peer = peers.get(s.component);
+        if (!peer) {
+          return {
+            failure: { reason: 'PeerNotReady', message: `component ${c.name} needs the certificate of ${s.component}, which is not issued yet`, retry: true },
+          };
+        }
+        data[e.key] = Buffer.from(peer);
+        break;
+      }
+      case 'trustStore':
+      case 'keyStore':
+        break; // below, all stores together
+    }
+  }
+  if (storeEntries.length === 0) return { data };
+  if (password === undefined) {
+    return { failure: { reason: 'PasswordMissing', message: `component ${c.name} needs the store password`, retry: true } };
+  }
+  const digest = storeInputDigest(storeEntries, trustPem, leaf, password);
+  const old = decodeData(existing?.data);
+  const reuse = existing?.metadata?.annotations?.[STORE_DIGEST_ANNOTATION] === digest && storeEntries.every((e) => old[e.key]);
+  for (const e of storeEntries) {
+    const s = e.source;
+    if (reuse) data[e.key] = old[e.key]!;
+    else if (s.kind === 'trustStore') data[e.key] = s.format === 'jks' ? jksTrustStore(trustPem, password) : await pkcs12TrustStore(trustPem, password);
+    else if (s.kind === 'keyStore') data[e.key] = await pkcs12KeyStore({ keyPem: leaf.keyPem, chainPem: leaf.chainPem, password, alias: c.name });
+  }
+  return { data, storeDigest: digest };
+}
+
+function desiredSecret(ctx: ReconcileContext, plan: Plan, c: ComponentPlan, data: Record<string, Buffer>, storeDigest: string | undefined): V1Secret {
+  const tls = data['tls.crt'] && data['tls.key'];
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: c.secretName,
+      namespace: plan.namespace,
+      labels: {
+        [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+        [CONFIG_LABEL]: labelValue(plan.configName),
+        [COMPONENT_LABEL]: labelValue(c.name),
+      },
+      annotations: { [ROLE_ANNOTATION]: 'component', ...(storeDigest ? { [STORE_DIGEST_ANNOTATION]: storeDigest } : {}) },
+      ownerReferences: [ownerReference(ctx.config)],
+    },
+    type: tls ? 'kubernetes.io/tls' : 'Opaque',
+    data: encodeData(data),
+  };
+}
+
+function sameSecret(desired: V1Secret, existing: V1Secret): boolean {
+  if (desired.type !== existing.type) return false;
+  const d = desired.data ?? {};
+  const e = existing.data ?? {};
+  if (Object.keys(d).length !== Object.keys(e).length || Object.keys(d).some((k) => d[k] !== e[k])) return false;
+  const sub = (want: Record<string, string> | undefined, got: Record<string, string> | undefined) =>
+    Object.entries(want ?? {}).every(([k, v]) => got?.[k] === v);
+  if (!sub(desired.metadata?.labels, existing.metadata?.labels)) return false;
+  if (!sub(desired.metadata?.annotations, existing.metadata?.annotations)) return false;
+  // The store digest annotation goes away when the stores do.
+  if (!desired.metadata?.annotations?.[STORE_DIGEST_ANNOTATION] && existing.metadata?.annotations?.[STORE_DIGEST_ANNOTATION]) return false;
+  return true;
+}
+
+/** Creates or replaces the Secret when it differs; returns whether it wrote. */
+async function writeIfChanged(ctx: ReconcileContext, desired: V1Secret, existing: V1Secret | undefined): Promise<boolean> {
+  const namespace = desired.metadata!.namespace!;
+  const name = desired.metadata!.name!;
+  if (existing && sameSecret(desired, existing)) return false;
+  if (existing && existing.type !== desired.type) {
+    // type is immutable: replace the object
+    await ctx.timings.api(() => ctx.clients.core.deleteNamespacedSecret({ name, namespace }));
+    existing = undefined;
+  }
+  if (!existing) {
+    await ctx.timings.api(() => ctx.clients.core.createNamespacedSecret({ namespace, body: desired }));
+    return true;
+  }
+  const annotations = { ...(existing.metadata?.annotations ?? {}), ...(desired.metadata?.annotations ?? {}) };
+  if (!desired.metadata?.annotations?.[STORE_DIGEST_ANNOTATION]) delete annotations[STORE_DIGEST_ANNOTATION];
+  const body: V1Secret = {
+    ...desired,
+    metadata: {
+      ...desired.metadata,
+      resourceVersion: existing.metadata?.resourceVersion,
+      labels: { ...(existing.metadata?.labels ?? {}), ...(desired.metadata?.labels ?? {}) },
+      annotations,
+    },
+  };
+  await ctx.timings.api(() => ctx.clients.core.replaceNamespacedSecret({ name, namespace, body }));
+  return true;
+}

@@ -1,0 +1,154 @@
+// A keyed work queue like client-go's: a key is queued at most once, one handler runs per key
+// at a time (an add during processing re-queues it afterwards), failures back off
+// exponentially per key up to a cap, and delayed adds keep only the earliest wake-up.
+
+export interface HandlerResult {
+  /** Run again after this long even on success (e.g. the earliest renewal time). */
+  requeueAfterMs?: number;
+  /** Something is missing or failed without throwing: back off and retry. */
+  retry?: boolean;
+}
+
+export interface WorkQueueOptions {
+  concurrency: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  handler: (key: string) => Promise<HandlerResult | void>;
+  /** Called with each outcome, for metrics and logs. */
+  onDone?: (key: string, outcome: { result: 'success' | 'error' | 'requeue'; seconds: number; error?: unknown }) => void;
+}
+
+// setTimeout's longest delay; longer requeues wake up early and are simply recomputed.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private active = 0;
+  private stopped = false;
+
+  constructor(private readonly opts: WorkQueueOptions) {}
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.pump();
+  }
+
+  /** Adds the key after a delay; an earlier pending wake-up for the key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = Date.now() + delayMs;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, Math.min(delayMs, MAX_TIMER_MS));
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  /** Exponential backoff for the key's n-th consecutive failure. */
+  backoffMs(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    return Math.min(this.opts.baseDelayMs * 2 ** Math.max(0, n - 1), this.opts.maxDelayMs);
+  }
+
+  failureCount(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Forgets a deleted key: its timers and failure count. */
+  forget(key: string): void {
+    this.failures.delete(key);
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t.timer);
+    this.timers.delete(key);
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves when nothing is queued or running (timers may still be pending). */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops taking work, clears timers and waits for running handlers. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t.timer);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+    await this.idle();
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.opts.concurrency && this.queue.length > 0) {
+      const key = this.queue.shift()!;
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.active++;
+      void this.run(key);
+    }
+    if (this.active === 0 && this.queue.length === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    const started = process.hrtime.bigint();
+    let outcome: { result: 'success' | 'error' | 'requeue'; error?: unknown };
+    let next: { delayMs: number; backoff: boolean } | undefined;
+    try {
+      const r = (await this.opts.handler(key)) ?? {};
+      if (r.retry) {
+        this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+        next = { delayMs: this.backoffMs(key), backoff: true };
+        outcome = { result: 'requeue' };
+      } else {
+        this.failures.delete(key);
+        outcome = { result: 'success' };
+        // A success supersedes earlier backoff timers.
+        const t = this.timers.get(key);
+        if (t) clearTimeout(t.timer);
+        this.timers.delete(key);
+      }
+      if (r.requeueAfterMs !== undefined && (!next || r.requeueAfterMs < next.delayMs)) {
+        next = { delayMs: r.requeueAfterMs, backoff: false };
+      }
+    } catch (error) {
+      this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+      next = { delayMs: this.backoffMs(key), backoff: true };
+      outcome = { result: 'error', error };
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.processing.delete(key);
+    this.active--;
+    try {
+      this.opts.onDone?.(key, { ...outcome, seconds });
+    } catch {
+      // observers must not break the queue
+    }
+    if (next) this.addAfter(key, next.delayMs);
+    if (this.dirty.delete(key)) this.add(key);
+    this.pump();
+  }
+}

@@ -1,0 +1,58 @@
+// prom-client metrics on a private Registry, named like controller-runtime's and cert-manager's.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReconcileResult = 'success' | 'error' | 'requeue';
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly reconcileTotal = new Counter({
+    name: 'hono_tls_reconcile_total',
+    help: 'Reconciles by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileTime = new Histogram({
+    name: 'hono_tls_reconcile_time_seconds',
+    help: 'Time per reconcile.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly certificateExpiration = new Gauge({
+    name: 'hono_tls_certificate_expiration_timestamp_seconds',
+    help: 'notAfter of each component certificate, seconds since the epoch.',
+    labelNames: ['namespace', 'config', 'component'] as const,
+    registers: [this.registry],
+  });
+  readonly keyGenerationSeconds = new Counter({
+    name: 'hono_tls_issue_seconds_total',
+    help: 'Time spent issuing certificates (key generation and signing).',
+    registers: [this.registry],
+  });
+  readonly apiSeconds = new Counter({
+    name: 'hono_tls_api_seconds_total',
+    help: 'Time spent in Kubernetes API calls made by reconciles.',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  private readonly expirySeries = new Map<string, Set<string>>();
+
+  /** Sets the expiry gauges of one config; series of components no longer present go away. */
+  setExpiries(namespace: string, config: string, expiries: { component: string; notAfter: Date }[]): void {
+    const key = `${namespace}/${config}`;
+    const previous = this.expirySeries.get(key) ?? new Set<string>();
+    const current = new Set<string>();
+    for (const e of expiries) {
+      this.certificateExpiration.set({ namespace, config, component: e.component }, e.notAfter.getTime() / 1000);
+      current.add(e.component);
+    }
+    for (const component of previous) {
+      if (!current.has(component)) this.certificateExpiration.remove({ namespace, config, component });
+    }
+    if (current.size) this.expirySeries.set(key, current);
+    else this.expirySeries.delete(key);
+  }
+}

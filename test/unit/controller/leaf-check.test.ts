@@ -1,0 +1,80 @@
+import test from 'ava';
+import { checkLeaf, type LeafWanted } from '../../../operator/controller/leaf-check.js';
+import { CertificateAuthority } from '../../../operator/pki/ca.js';
+import { ManualClock } from '../../../operator/runtime/clock.js';
+
+const DAY = 24 * 3600 * 1000;
+
+const wanted: LeafWanted = {
+  subject: { commonName: 'auth', organization: 'Eclipse IoT', organizationalUnit: 'Hono' },
+  dnsNames: ['hono-service-auth', 'hono-service-auth.hono'],
+  ipAddresses: ['127.0.0.1'],
+  usage: 'both',
+  privateKey: { algorithm: 'ECDSA', size: 256 },
+  durationMs: 90 * DAY,
+  renewBeforeMs: 30 * DAY,
+};
+
+const caOpts = { commonName: 'hono-ca', intermediate: true, durationMs: 365 * DAY, privateKey: { algorithm: 'ECDSA', size: 256 } } as const;
+
+async function setup() {
+  // One clock per test: ava runs a file's tests concurrently.
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const ca = await CertificateAuthority.createSelfSigned(caOpts, clock);
+  const { renewBeforeMs: _r, ...req } = wanted;
+  const leaf = await ca.issue(req);
+  return { clock, ca, leaf, existing: { chainPem: leaf.chainPem, keyPem: leaf.keyPem } };
+}
+
+test('a fresh leaf matching the request is kept, with its renewal time', async (t) => {
+  const { clock, ca, leaf, existing } = await setup();
+  const v = checkLeaf(existing, wanted, ca.signingCertPem, clock.now());
+  t.true(v.keep);
+  if (v.keep) {
+    t.is(v.notAfter.getTime(), leaf.notAfter.getTime());
+    t.is(v.renewAt.getTime(), leaf.notAfter.getTime() - 30 * DAY);
+  }
+});
+
+test('renewal is due at notAfter - renewBefore, not a second earlier', async (t) => {
+  const { clock, ca, leaf, existing } = await setup();
+  clock.set(new Date(leaf.notAfter.getTime() - 30 * DAY - 1000));
+  t.true(checkLeaf(existing, wanted, ca.signingCertPem, clock.now()).keep);
+  clock.advance(1000);
+  t.deepEqual(checkLeaf(existing, wanted, ca.signingCertPem, clock.now()), { keep: false, reason: 'due for renewal' });
+});
+
+test('a leaf signed by another CA is re-issued', async (t) => {
+  const { clock, existing } = await setup();
+  const other = await CertificateAuthority.createSelfSigned(caOpts, clock);
+  t.deepEqual(checkLeaf(existing, wanted, other.signingCertPem, clock.now()), { keep: false, reason: 'not signed by the current CA' });
+});
+
+test('changed SANs, subject, key spec or usage re-issue', async (t) => {
+  const { clock, ca, existing } = await setup();
+  const now = clock.now();
+  const reason = (w: LeafWanted) => {
+    const v = checkLeaf(existing, w, ca.signingCertPem, now);
+    return v.keep ? 'keep' : v.reason;
+  };
+  t.is(reason({ ...wanted, dnsNames: [...wanted.dnsNames, 'extra.example'] }), 'requested DNS names or IP addresses changed');
+  t.is(reason({ ...wanted, dnsNames: [...wanted.dnsNames].reverse() }), 'keep');
+  t.is(reason({ ...wanted, ipAddresses: [] }), 'requested DNS names or IP addresses changed');
+  t.is(reason({ ...wanted, subject: { ...wanted.subject, organizationalUnit: 'Other' } }), 'requested subject changed');
+  t.is(reason({ ...wanted, privateKey: { algorithm: 'ECDSA', size: 384 } }), 'requested key algorithm or size changed');
+  t.is(reason({ ...wanted, privateKey: { algorithm: 'RSA', size: 2048 } }), 'requested key algorithm or size changed');
+  t.is(reason({ ...wanted, usage: 'server' }), 'requested usage changed');
+  t.is(reason({ ...wanted, durationMs: 10 * DAY }), 'keep'); // lifetime applies at the next renewal
+});
+
+test('missing, unreadable or mismatched material is re-issued', async (t) => {
+  const { clock, ca, existing } = await setup();
+  const now = clock.now();
+  const other = await ca.issue({ ...wanted, dnsNames: ['x'] });
+  t.false(checkLeaf({}, wanted, ca.signingCertPem, now).keep);
+  t.false(checkLeaf({ chainPem: 'garbage', keyPem: existing.keyPem }, wanted, ca.signingCertPem, now).keep);
+  t.deepEqual(checkLeaf({ chainPem: existing.chainPem, keyPem: other.keyPem }, wanted, ca.signingCertPem, now), {
+    keep: false,
+    reason: 'key does not match certificate',
+  });
+});

@@ -1,0 +1,140 @@
+import test from 'ava';
+import { WorkQueue } from '../../../operator/controller/workqueue.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a key added many times while queued runs once', async (t) => {
+  const runs: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const q = new WorkQueue({
+    concurrency: 1,
+    baseDelayMs: 10,
+    maxDelayMs: 100,
+    handler: async (k) => {
+      runs.push(k);
+      if (k === 'blocker') await gate;
+    },
+  });
+  q.add('blocker'); // occupies the only worker
+  for (let i = 0; i < 5; i++) q.add('a');
+  q.add('b');
+  t.is(q.length, 2);
+  release();
+  await q.idle();
+  t.deepEqual(runs, ['blocker', 'a', 'b']);
+});
+
+test('one handler per key at a time; an add during processing runs it again afterwards', async (t) => {
+  let running = 0;
+  let maxRunning = 0;
+  let runs = 0;
+  const q = new WorkQueue({
+    concurrency: 4,
+    baseDelayMs: 10,
+    maxDelayMs: 100,
+    handler: async () => {
+      running++;
+      runs++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleep(30);
+      running--;
+    },
+  });
+  q.add('k');
+  await sleep(5);
+  q.add('k'); // while processing: marked dirty, not run in parallel
+  q.add('k');
+  await q.idle();
+  await sleep(5);
+  await q.idle();
+  t.is(maxRunning, 1);
+  t.is(runs, 2);
+});
+
+test('different keys run in parallel up to the concurrency', async (t) => {
+  let running = 0;
+  let maxRunning = 0;
+  const q = new WorkQueue({
+    concurrency: 3,
+    baseDelayMs: 10,
+    maxDelayMs: 100,
+    handler: async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleep(20);
+      running--;
+    },
+  });
+  for (const k of ['a', 'b', 'c', 'd', 'e']) q.add(k);
+  await q.idle();
+  t.is(maxRunning, 3);
+});
+
+test('failures back off exponentially up to the cap; success resets', async (t) => {
+  const times: number[] = [];
+  let failUntil = 4;
+  const outcomes: string[] = [];
+  const q = new WorkQueue({
+    concurrency: 1,
+    baseDelayMs: 20,
+    maxDelayMs: 60,
+    handler: async () => {
+      times.push(Date.now());
+      if (times.length <= failUntil) throw new Error('boom');
+    },
+    onDone: (_k, o) => outcomes.push(o.result),
+  });
+  t.is(q.backoffMs('k'), 20);
+  q.add('k');
+  while (times.length < 5) await sleep(10);
+  await q.idle();
+  t.deepEqual(outcomes, ['error', 'error', 'error', 'error', 'success']);
+  const gaps = times.slice(1).map((x, i) => x - times[i]!);
+  // 20, 40, 60 (capped), 60 (capped); timers may fire a little late, never early.
+  t.true(gaps[0]! >= 18 && gaps[0]! < 40, `gap 1 ${gaps[0]}`);
+  t.true(gaps[1]! >= 38 && gaps[1]! < 60, `gap 2 ${gaps[1]}`);
+  t.true(gaps[2]! >= 58 && gaps[2]! < 100, `gap 3 ${gaps[2]}`);
+  t.true(gaps[3]! >= 58 && gaps[3]! < 100, `gap 4 ${gaps[3]}`);
+  t.is(q.failureCount('k'), 0);
+  failUntil = 0;
+});
+
+test('retry results back off too; requeueAfter schedules the next run', async (t) => {
+  let runs = 0;
+  const q = new WorkQueue({
+    concurrency: 1,
+    baseDelayMs: 15,
+    maxDelayMs: 1000,
+    handler: async () => {
+      runs++;
+      if (runs === 1) return { retry: true };
+      if (runs === 2) return { requeueAfterMs: 30 };
+      return {};
+    },
+  });
+  q.add('k');
+  await q.idle();
+  t.is(runs, 1);
+  t.is(q.failureCount('k'), 1);
+  await sleep(25);
+  t.is(runs, 2);
+  t.is(q.failureCount('k'), 0);
+  await sleep(45);
+  t.is(runs, 3);
+  await q.shutdown();
+});
+
+test('the earliest delayed add wins; shutdown clears timers', async (t) => {
+  let runs = 0;
+  const q = new WorkQueue({ concurrency: 1, baseDelayMs: 10, maxDelayMs: 100, handler: async () => void runs++ });
+  q.addAfter('k', 1000);
+  q.addAfter('k', 20);
+  q.addAfter('k', 500);
+  await sleep(50);
+  t.is(runs, 1);
+  q.addAfter('k', 20);
+  await q.shutdown();
+  await sleep(40);
+  t.is(runs, 1);
+});
