@@ -113,7 +113,8 @@ export async function ensureBinaries(log: (line: string) => void = defaultLog): 
       const line = errBuf.slice(0, i);
       errBuf = errBuf.slice(i + 1);
       errLines.push(line);
-      log(line.replace(/^\[controlplane\] /, ''));
+      // build.sh's ERROR line becomes the one-line error thrown below.
+      if (!line.startsWith('[controlplane] ERROR:')) log(line.replace(/^\[controlplane\] /, ''));
     }
   });
   const code: number = await new Promise((resolve, reject) => {
@@ -230,12 +231,18 @@ function tailFile(file: string, n: number): string[] {
   }
 }
 
+/** Whether `pid` runs; a zombie (exited, not yet reaped - e.g. reparented to an init that does not reap) counts as gone. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill -0
   }
 }
 
@@ -278,11 +285,12 @@ function installHooks(): void {
 function startWatchdog(parentPid: number, pidsFile: string, dir: string | null): ChildProcess {
   const script = `
 p=$1; f=$2; d=$3
-while kill -0 "$p" 2>/dev/null; do sleep 1; done
+gone() { ! kill -0 "$1" 2>/dev/null || grep -q ') Z ' "/proc/$1/stat" 2>/dev/null; }
+while ! gone "$p"; do sleep 1; done
 [ -f "$f" ] || exit 0
 pids=$(cat "$f")
 kill -TERM $pids 2>/dev/null
-for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.5; alive=; for q in $pids; do kill -0 $q 2>/dev/null && alive=1; done; [ -z "$alive" ] && break; done
+for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.5; alive=; for q in $pids; do gone $q || alive=1; done; [ -z "$alive" ] && break; done
 kill -KILL $pids 2>/dev/null
 [ -n "$d" ] && rm -rf "$d"
 exit 0`;
