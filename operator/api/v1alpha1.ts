@@ -1,6 +1,16 @@
 // TypeScript shape of hono.eclipse.org/v1alpha1 HonoTlsConfig.
 // CONTRACT: crds/hono.eclipse.org_honotlsconfigs.yaml is the source of truth; keep these in step
-// (the API issue may replace this file with types generated from the CRD, keeping the names).
+// (test/unit/api/generated-types.test.ts checks them against operator/api/generated/honotlsconfig.ts,
+// which `npm run gen:types` generates from the CRD).
+//
+// CHANGES to the draft (API helper, issue 4):
+// - PrivateKeyOptions (algorithm?, size?) is the type of the spec's privateKey fields; the apiserver
+//   defaults algorithm to ECDSA, size may stay unset (the plan then uses 256 for ECDSA, 2048 for RSA).
+//   PrivateKeySpec (both required) remains the resolved form used by operator/pki.
+// - HonoTlsConfigStatus.issuer: a display string for the Issuer printer column
+//   (see issuerColumn() in operator/plan/render.ts), e.g. "selfSigned", "ca/my-ca".
+// - SubjectSpec, SecretKeyRef and the rest are unchanged; after admission the apiserver has filled
+//   the defaults documented on each field (profile, issuer, certificate, trustStore, mountPath).
 
 export const GROUP = 'hono.eclipse.org';
 export const VERSION = 'v1alpha1';
@@ -29,6 +39,13 @@ export interface PrivateKeySpec {
   size: number;
 }
 
+/** A privateKey field of the spec, as written (algorithm defaulted to ECDSA by the apiserver). */
+export interface PrivateKeyOptions {
+  algorithm?: 'ECDSA' | 'RSA';
+  /** ECDSA: 256 | 384; RSA: 2048 | 3072 | 4096. Default 256 for ECDSA, 2048 for RSA. */
+  size?: number;
+}
+
 export interface SubjectSpec {
   organization?: string;
   organizationalUnit?: string;
@@ -48,7 +65,7 @@ export interface IssuerSpec {
     /** Root plus intermediate like Hono's demo certificates (true), or a single root. */
     intermediate?: boolean;
     duration?: string;
-    privateKey?: PrivateKeySpec;
+    privateKey?: PrivateKeyOptions;
   };
   /** A brought-in CA: Secret with tls.crt, tls.key and optionally ca.crt (the chain above it). */
   ca?: { secretName: string };
@@ -59,7 +76,7 @@ export interface CertificateDefaults {
   /** Go duration, e.g. 2160h. */
   duration?: string;
   renewBefore?: string;
-  privateKey?: PrivateKeySpec;
+  privateKey?: PrivateKeyOptions;
   subject?: SubjectSpec;
 }
 
@@ -86,7 +103,7 @@ export interface ComponentSpec {
   /** Catalogue env var name -> the name to use instead; "" drops the variable. */
   envOverrides?: Record<string, string>;
   subject?: SubjectSpec;
-  privateKey?: PrivateKeySpec;
+  privateKey?: PrivateKeyOptions;
   /** Profile for this component only. */
   profile?: ProfileName;
 }
@@ -124,6 +141,8 @@ export interface ComponentStatus {
 
 export interface HonoTlsConfigStatus {
   observedGeneration?: number;
+  /** The issuer in use, for the Issuer printer column: selfSigned, ca/<secret>, certManager/<kind>/<name>. */
+  issuer?: string;
   conditions?: Condition[];
   ca?: { secretName?: string; fingerprint?: string; notAfter?: string };
   components?: ComponentStatus[];

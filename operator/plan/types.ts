@@ -1,5 +1,10 @@
 // CONTRACT: the output of the pure plan function (operator/plan) that the controller applies
 // and the plan/render command prints. Derived only from the HonoTlsConfig and the catalogue.
+// Extended by the API helper (issue 4): ComponentPlan.trust, ComponentPlan.sslProfile,
+// ComponentPlan.warnings; Plan.warnings. Volumes project Secret keys to file names (`items`):
+// tls.key -> key.pem, tls.crt -> cert.pem, ca.crt -> trusted-certs.pem, because Hono picks the
+// format by file suffix. Secret volumes carry defaultMode 0400; withPodSecurity() in
+// operator/plan/pod-security.ts switches to 0440 for pods with an fsGroup.
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ComponentType, ProfileName, TrustStoreFormat } from '../api/v1alpha1.js';
 import type { LeafRequest } from '../pki/types.js';
@@ -28,6 +33,14 @@ export interface WorkloadPlan {
   volumeMounts: V1VolumeMount[];
 }
 
+/** One trust env var and whose CA it must hold (from the catalogue's channel data). */
+export interface PlannedTrust {
+  env: string;
+  peers: string[];
+  /** Seed channel numbers (1-6), when the relation is one of the seed's six. */
+  channels?: number[];
+}
+
 export interface ComponentPlan {
   name: string;
   type: ComponentType;
@@ -36,6 +49,12 @@ export interface ComponentPlan {
   certificate: Omit<LeafRequest, 'existingKeyPem'> & { renewBeforeMs: number };
   entries: SecretEntry[];
   workload?: WorkloadPlan;
+  /** Trust env vars and their peers (for status and docs); all point at the one trust store. */
+  trust: PlannedTrust[];
+  /** Dispatch Router only: the rendered sslProfile (also in entries as text). */
+  sslProfile?: { name: string; attributes: Record<string, string> };
+  /** Things that will not work as the user may expect (e.g. no authServer for token validation). */
+  warnings: string[];
 }
 
 export interface Plan {
@@ -49,4 +68,6 @@ export interface Plan {
   password: { secretName: string; key: string; generated: boolean };
   trustStoreFormats: TrustStoreFormat[];
   components: ComponentPlan[];
+  /** All components' warnings, prefixed with the component name. */
+  warnings: string[];
 }
