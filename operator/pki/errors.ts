@@ -9,6 +9,7 @@ export type PkiErrorCode =
   | 'INVALID_DNS_NAME'
   | 'INVALID_IP_ADDRESS'
   | 'INCOMPLETE_CHAIN'
+  | 'UNSUPPORTED_PASSWORD'
   | 'INVALID_REQUEST';
 
 export class PkiError extends Error {
