@@ -119,7 +119,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   return result;
 }
 
-async function waitReady(kc: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<HonoTlsConfig> {
+/** Polls until the config is Ready for its current generation. */
+export async function waitReady(kc: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<HonoTlsConfig> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const deadline = Date.now() + timeoutMs;
   let last = 'not reconciled yet';

@@ -1,6 +1,7 @@
-// The seed's six channels as data: which component types sit on each side, and whether the
-// server requires a client certificate (hono-tls-facts.md section 2).
-import type { ComponentType } from '../../operator/api/v1alpha1.js';
+// Which env var holds what for a channel, read from the operator's catalogue (the same data the
+// operator wired from), so the proof checks the wiring: a wrong name or path makes it fail.
+import type { ComponentSpec, ComponentType, ProfileName } from '../../operator/api/v1alpha1.js';
+import { SEED_CHANNELS, catalogueEntry, isUnsupported, type EnvVarSpec } from '../../operator/catalogue/index.js';
 
 export interface ChannelDef {
   id: number;
@@ -10,16 +11,13 @@ export interface ChannelDef {
   clientCert: boolean;
 }
 
-const ADAPTERS: readonly ComponentType[] = ['httpAdapter', 'mqttAdapter', 'amqpAdapter', 'coapAdapter'];
-
-export const CHANNELS: readonly ChannelDef[] = [
-  { id: 1, title: 'consumer app -> Dispatch Router', client: ['client'], server: ['dispatchRouter'], clientCert: false },
-  { id: 2, title: 'Hono Server -> Dispatch Router', client: ['honoServer'], server: ['dispatchRouter'], clientCert: true },
-  { id: 3, title: 'Hono Server -> Auth Server', client: ['honoServer'], server: ['authServer'], clientCert: false },
-  { id: 4, title: 'Device Registry -> Auth Server', client: ['deviceRegistry'], server: ['authServer'], clientCert: false },
-  { id: 5, title: 'protocol adapter -> Device Registry', client: ADAPTERS, server: ['deviceRegistry'], clientCert: false },
-  { id: 6, title: 'protocol adapter -> Hono Server', client: ADAPTERS, server: ['honoServer'], clientCert: false },
-];
+export const CHANNELS: readonly ChannelDef[] = SEED_CHANNELS.map((c) => ({
+  id: c.id,
+  title: c.description,
+  client: c.clients,
+  server: [c.server],
+  clientCert: c.clientCertificate,
+}));
 
 export type ServerWiring = { kind: 'env'; keyEnv: string; certEnv: string } | { kind: 'sslProfile' };
 export interface ClientWiring {
@@ -29,25 +27,49 @@ export interface ClientWiring {
   certEnv?: string;
 }
 
-// Seed profile names; replaced by the catalogue's lookup once it lands.
-const SEED_SERVER: Partial<Record<ComponentType, ServerWiring>> = {
-  dispatchRouter: { kind: 'sslProfile' },
-  authServer: { kind: 'env', keyEnv: 'HONO_AUTH_KEY_FILE', certEnv: 'HONO_AUTH_CERT_FILE' },
-  honoServer: { kind: 'env', keyEnv: 'HONO_SERVER_KEY_FILE', certEnv: 'HONO_SERVER_CERT_FILE' },
-  deviceRegistry: { kind: 'env', keyEnv: 'HONO_DEVICE_REGISTRY_KEY_FILE', certEnv: 'HONO_DEVICE_REGISTRY_CERT_FILE' },
-};
-const trust = (p: string): ClientWiring => ({ trustPathEnv: `HONO_${p}_TRUST_STORE_PATH`, trustPasswordEnv: `HONO_${p}_TRUST_STORE_PASSWORD` });
-
-export function serverWiring(type: ComponentType, _profile?: string): ServerWiring {
-  const w = SEED_SERVER[type];
-  if (!w) throw new Error(`no server wiring for component type ${type}`);
-  return w;
+function entryEnv(spec: ComponentSpec, profile: ProfileName): EnvVarSpec[] | 'sslProfile' {
+  const e = catalogueEntry(spec.profile ?? profile, spec.type);
+  if (isUnsupported(e)) throw new Error(`${spec.name}: ${e.unsupported}`);
+  if (e.sslProfile) return 'sslProfile';
+  // A per-component override renames a variable ("" drops it), as the operator applies it.
+  return e.env.flatMap((v) => {
+    const name = spec.envOverrides?.[v.name] ?? v.name;
+    return name ? [{ ...v, name }] : [];
+  });
 }
 
-export function clientWiring(client: ComponentType, server: ComponentType, _profile?: string): ClientWiring | undefined {
-  if (client === 'honoServer' && server === 'dispatchRouter') return { ...trust('DOWNSTREAM'), keyEnv: 'HONO_DOWNSTREAM_KEY_FILE', certEnv: 'HONO_DOWNSTREAM_CERT_FILE' };
-  if (server === 'authServer') return trust('AUTH');
-  if (server === 'deviceRegistry') return trust('REGISTRATION');
-  if (server === 'honoServer') return trust('CLIENT');
-  return undefined;
+const isFile = (v: EnvVarSpec, role: string) => 'file' in v.value && v.value.file === role;
+/** HONO_DOWNSTREAM_TRUST_STORE_PATH -> HONO_DOWNSTREAM_, HONO_MESSAGING_TRUSTSTOREPATH -> HONO_MESSAGING_. */
+const prefixOf = (name: string) => name.replace(/(TRUST_STORE_PATH|TRUSTSTOREPATH|TRUST_STORE_PASSWORD|TRUSTSTOREPASSWORD)$/, '');
+
+/** The server's own key and chain: the component's first key/cert variables (its identity). */
+export function serverWiring(spec: ComponentSpec, profile: ProfileName): ServerWiring {
+  const env = entryEnv(spec, profile);
+  if (env === 'sslProfile') return { kind: 'sslProfile' };
+  const key = env.find((v) => isFile(v, 'key'));
+  const cert = env.find((v) => isFile(v, 'cert'));
+  if (!key || !cert) throw new Error(`${spec.name}: the catalogue names no key/cert env vars for ${spec.type}`);
+  return { kind: 'env', keyEnv: key.name, certEnv: cert.name };
+}
+
+/**
+ * The client's trust store for `channel` towards `server`: the trust variable whose relation names
+ * the channel (or, in profiles without channel numbers, the server's type); the password and a
+ * client key/cert share its prefix. Undefined when the component reads no such variable.
+ */
+export function clientWiring(spec: ComponentSpec, profile: ProfileName, channel: number, server: ComponentType): ClientWiring | undefined {
+  const env = entryEnv(spec, profile);
+  if (env === 'sslProfile') return undefined;
+  const path =
+    env.find((v) => isFile(v, 'trustStore') && v.trust?.channels?.includes(channel)) ??
+    env.find((v) => isFile(v, 'trustStore') && !v.trust?.channels && v.trust?.peers.includes(server));
+  if (!path) return undefined;
+  const prefix = prefixOf(path.name);
+  const same = (v: EnvVarSpec) => v.name.startsWith(prefix);
+  return {
+    trustPathEnv: path.name,
+    trustPasswordEnv: env.find((v) => 'password' in v.value && v.value.password === 'trustStore' && same(v))?.name,
+    keyEnv: env.find((v) => isFile(v, 'key') && same(v))?.name,
+    certEnv: env.find((v) => isFile(v, 'cert') && same(v))?.name,
+  };
 }

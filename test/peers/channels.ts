@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, type ComponentSpec, type ComponentType, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import { GROUP, PLURAL, VERSION, type ComponentSpec, type ComponentType, type HonoTlsConfig, type ProfileName } from '../../operator/api/v1alpha1.js';
 import { materializePod, type PodView } from './pod-view.js';
 import { nodeHandshake, nodeTlsServer, type HandshakeResult } from './node-tls.js';
 import { javaClientHandshake } from './java-client.js';
@@ -79,7 +79,7 @@ export async function proveChannels(kc: KubeConfig, namespace: string, configNam
         continue;
       }
       for (const server of servers) {
-        for (const client of clients) results.push(await prove(ch, client, server, namespace, core, root));
+        for (const client of clients) results.push(await prove(ch, client, server, cfg.spec.profile ?? 'seed', namespace, core, root));
       }
     }
   } finally {
@@ -121,7 +121,7 @@ function envOf(side: Side, name: string): string {
   return v;
 }
 
-async function prove(ch: ChannelDef, client: Side, server: Side, namespace: string, core: CoreV1Api, root: string): Promise<ChannelResult> {
+async function prove(ch: ChannelDef, client: Side, server: Side, profile: ProfileName, namespace: string, core: CoreV1Api, root: string): Promise<ChannelResult> {
   const base: ChannelResult = {
     channel: ch.id,
     title: ch.title,
@@ -136,7 +136,7 @@ async function prove(ch: ChannelDef, client: Side, server: Side, namespace: stri
   try {
     base.serverName = serverNameOf(server, namespace);
     // Server side: its key and chain as mounted, found through its wiring.
-    const sw = serverWiring(server.spec.type, profileOf(server));
+    const sw = serverWiring(server.spec, profile);
     let serverKey: Buffer, serverCert: Buffer, serverCa: Buffer | undefined;
     if (sw.kind === 'sslProfile') {
       if (!server.pod) throw new ChannelProofError(`${server.spec.name}: the Dispatch Router has no Deployment to read its sslProfile from`);
@@ -151,9 +151,10 @@ async function prove(ch: ChannelDef, client: Side, server: Side, namespace: stri
     if (ch.clientCert && !serverCa) throw new ChannelProofError(`${server.spec.name}: no CA file to verify client certificates with`);
 
     // Client side: the trust store its env var names (or, for an unwired client, its Secret's ca.crt).
-    const cw = clientWiring(client.spec.type, server.spec.type, profileOf(client));
+    const cw = client.spec.deployment ? clientWiring(client.spec, profile, ch.id, server.spec.type) : undefined;
     let trustFile: string;
     let trustPassword: string | undefined;
+    if (!cw && client.spec.type !== 'client') throw new ChannelProofError(`${client.spec.name}: the catalogue wires no trust store for channel ${ch.id} (towards ${server.spec.type})`);
     if (client.pod && cw) {
       const p = envOf(client, cw.trustPathEnv);
       trustFile = client.pod.hostPath(p);
@@ -164,25 +165,33 @@ async function prove(ch: ChannelDef, client: Side, server: Side, namespace: stri
       trustFile = await secretFile(core, namespace, client, 'ca.crt', root);
       base.trust = `Secret ${client.secretName}/ca.crt`;
     }
-    let clientKey: Buffer | undefined, clientCert: Buffer | undefined;
+    let clientKeyFile: string | undefined, clientCertFile: string | undefined;
     if (ch.clientCert) {
       if (!cw?.keyEnv || !cw.certEnv) throw new ChannelProofError(`${client.spec.name}: the channel needs a client certificate but the catalogue names no key/cert env vars`);
-      clientKey = await readPodFile(client, envOf(client, cw.keyEnv));
-      clientCert = await readPodFile(client, envOf(client, cw.certEnv));
+      clientKeyFile = client.pod!.hostPath(envOf(client, cw.keyEnv));
+      clientCertFile = client.pod!.hostPath(envOf(client, cw.certEnv));
     }
+    const serverMaterial = { keyPem: serverKey, certPem: serverCert, clientCaPem: ch.clientCert ? serverCa : undefined };
 
     let r: HandshakeResult;
     if (PEM_SUFFIXES.some((s) => trustFile.endsWith(s))) {
-      r = await nodeHandshake({ keyPem: serverKey, certPem: serverCert, clientCaPem: ch.clientCert ? serverCa : undefined }, { caPem: await fs.readFile(trustFile), keyPem: clientKey, certPem: clientCert }, base.serverName);
+      const clientMaterial = { caPem: await fs.readFile(trustFile), keyPem: clientKeyFile && (await fs.readFile(clientKeyFile)), certPem: clientCertFile && (await fs.readFile(clientCertFile)) };
+      r = await nodeHandshake(serverMaterial, clientMaterial, base.serverName);
     } else {
       base.peer = 'java';
       if (trustPassword === undefined) throw new ChannelProofError(`${client.spec.name}: trust store ${path.basename(trustFile)} needs a password, and ${cw?.trustPasswordEnv ?? 'no password env var'} is not set`);
-      const srv = await nodeTlsServer({ keyPem: serverKey, certPem: serverCert, clientCaPem: ch.clientCert ? serverCa : undefined });
+      const srv = await nodeTlsServer(serverMaterial);
       try {
-        r = await javaClientHandshake({ port: srv.port, serverName: base.serverName, trustStore: trustFile, trustPassword, keyPem: clientKey, certPem: clientCert, workDir: root });
-        if (r.ok && ch.clientCert) {
-          r.clientVerified = await srv.clientAuthorized;
-          r.ok = r.clientVerified;
+        r = await javaClientHandshake({ port: srv.port, serverName: base.serverName, trustStore: trustFile, trustPassword, keyFile: clientKeyFile, certFile: clientCertFile, workDir: root });
+        if (r.ok) {
+          // The server side saw the same session: take the cipher from there.
+          const session = await srv.session;
+          r.cipher = session.cipher;
+          r.protocol ??= session.protocol;
+          if (ch.clientCert) {
+            r.clientVerified = session.clientAuthorized;
+            r.ok = session.clientAuthorized;
+          }
         }
       } finally {
         await srv.close();
@@ -192,10 +201,6 @@ async function prove(ch: ChannelDef, client: Side, server: Side, namespace: stri
   } catch (e) {
     return { ...base, error: (e as Error).message };
   }
-}
-
-function profileOf(side: Side): string | undefined {
-  return side.spec.profile;
 }
 
 async function secretFile(core: CoreV1Api, namespace: string, side: Side, key: string, root: string): Promise<string> {

@@ -1,6 +1,8 @@
 // Runs the Java TLS client (test/peers/java/TlsPeer.java, single-file source) against a server on
-// loopback: trust from a JKS or PKCS12 store, SNI and HTTPS-style hostname verification.
+// loopback: trust from a JKS or PKCS12 store (type by suffix, as in Hono), SNI and HTTPS-style
+// hostname verification against serverName, optionally a client key and chain (PEM files).
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { HandshakeResult } from './node-tls.js';
@@ -13,19 +15,26 @@ export interface JavaClientOptions {
   serverName: string;
   trustStore: string;
   trustPassword: string;
-  keyPem?: Buffer;
-  certPem?: Buffer;
+  keyFile?: string;
+  certFile?: string;
+  /** Where the password file goes (TlsPeer reads passwords from files, never argv). */
   workDir: string;
 }
 
 export async function javaClientHandshake(o: JavaClientOptions): Promise<HandshakeResult> {
-  const args = [TLS_PEER, 'client', '--host', '127.0.0.1', '--port', String(o.port), '--sni', o.serverName, '--truststore', o.trustStore, '--truststore-password', o.trustPassword];
+  const pwFile = path.join(o.workDir, `truststore-password-${o.port}`);
+  await fs.writeFile(pwFile, `${o.trustPassword}\n`, { mode: 0o600 });
+  const args = [TLS_PEER, 'client', '--host', '127.0.0.1', '--port', String(o.port), '--server-name', o.serverName, '--truststore', o.trustStore, '--truststore-password-file', pwFile];
+  if (o.keyFile && o.certFile) args.push('--key', o.keyFile, '--cert', o.certFile);
   try {
-    const { stdout } = await run('java', args, { timeout: 60_000 });
-    const m = /protocol=(\S+)\s+cipher=(\S+)/.exec(stdout);
-    return { ok: true, peerVerified: true, protocol: m?.[1], cipher: m?.[2] };
+    const { stdout } = await run('java', args, { timeout: 90_000 });
+    const m = /protocol=(\S+)/.exec(stdout);
+    return { ok: true, peerVerified: true, protocol: m?.[1] };
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return { ok: false, peerVerified: false, error: (err.stderr?.trim().split('\n').at(-1) ?? err.message).slice(0, 300) };
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    const fail = err.stdout?.split('\n').find((l) => l.startsWith('FAIL')) ?? err.stderr?.trim().split('\n').at(-1) ?? err.message;
+    return { ok: false, peerVerified: false, error: fail.slice(0, 300) };
+  } finally {
+    await fs.rm(pwFile, { force: true });
   }
 }

@@ -28,10 +28,20 @@ export interface HandshakeResult {
   error?: string;
 }
 
-/** A TLS server on a free loopback port that answers every handshake with "ok". */
-export async function nodeTlsServer(server: TlsServerMaterial): Promise<{ port: number; clientAuthorized: Promise<boolean>; close(): Promise<void> }> {
-  let resolveClient!: (v: boolean) => void;
-  const clientAuthorized = new Promise<boolean>((r) => (resolveClient = r));
+export interface ServerSession {
+  /** The client certificate verified (false when none was required). */
+  clientAuthorized: boolean;
+  protocol?: string;
+  cipher?: string;
+}
+
+/**
+ * A TLS server on a free loopback port. Each handshake is answered with "OK <peer CN|->" (the line
+ * TlsPeer.java's client waits for: under TLS 1.3 a rejected client certificate shows up only there).
+ */
+export async function nodeTlsServer(server: TlsServerMaterial): Promise<{ port: number; session: Promise<ServerSession>; close(): Promise<void> }> {
+  let resolveSession!: (v: ServerSession) => void;
+  const session = new Promise<ServerSession>((r) => (resolveSession = r));
   const srv = tls.createServer(
     {
       key: server.keyPem,
@@ -42,18 +52,20 @@ export async function nodeTlsServer(server: TlsServerMaterial): Promise<{ port: 
       minVersion: 'TLSv1.2',
     },
     (socket) => {
-      resolveClient(socket.authorized);
-      socket.end('ok\n');
+      const cipher = socket.getCipher();
+      resolveSession({ clientAuthorized: socket.authorized, protocol: socket.getProtocol() ?? undefined, cipher: cipher?.standardName ?? cipher?.name });
+      const cn = server.clientCaPem ? String(socket.getPeerCertificate()?.subject?.CN ?? '-') : '-';
+      socket.end(`OK ${cn}\n`);
     },
   );
-  srv.on('tlsClientError', () => resolveClient(false));
+  srv.on('tlsClientError', () => resolveSession({ clientAuthorized: false }));
   await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => resolve());
   });
   return {
     port: (srv.address() as AddressInfo).port,
-    clientAuthorized,
+    session,
     close: () => new Promise<void>((r) => srv.close(() => r())),
   };
 }
@@ -91,7 +103,7 @@ export async function nodeHandshake(server: TlsServerMaterial, client: TlsClient
       });
     });
     if (result.ok && server.clientCaPem !== undefined) {
-      result.clientVerified = await Promise.race([srv.clientAuthorized, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
+      result.clientVerified = await Promise.race([srv.session.then((x) => x.clientAuthorized), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
       result.ok = result.clientVerified;
       if (!result.clientVerified) result.error = 'the server did not verify the client certificate';
     }
