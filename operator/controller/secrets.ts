@@ -80,7 +80,7 @@ export async function ensureComponentSecrets(
       );
       if (verdict.keep) {
         const chainPem = data[kChain]!.toString('utf8');
-        const certPem = firstPem(chainPem)!;
+        const certPem = `${firstPem(chainPem)!}\n`;
         return {
           existing,
           leaf: {
@@ -103,7 +103,8 @@ export async function ensureComponentSecrets(
           leaf: {
             keyPem: issued.keyPem,
             chainPem: issued.chainPem,
-            certPem: issued.certPem,
+            // Same form as read back from a stored chain, so peer copies stay byte-identical.
+            certPem: `${firstPem(issued.chainPem)!}\n`,
             notAfter: issued.notAfter,
             renewAt: new Date(issued.notAfter.getTime() - renewBeforeMs),
             fingerprint: issued.fingerprint,

@@ -1,0 +1,177 @@
+// startOperator: informers -> work queue -> reconciler, plus health, readiness and metrics.
+// main.ts is a thin CLI over this; tests, the demo and the bench run it in-process.
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../api/v1alpha1.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { serve, type Endpoint } from '../runtime/health.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { OperatorMetrics } from '../runtime/metrics.js';
+import { RestartingInformer, describeError } from './informers.js';
+import { makeClients, type Timings } from './kube.js';
+import { MANAGED_SELECTOR, keyOf } from './names.js';
+import { Reconciler } from './reconciler.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  /** Watch one namespace; all namespaces when absent. */
+  namespace?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Port for /metrics (0: a free port; absent: no endpoint). */
+  metricsPort?: number;
+  /** Port for /healthz and /readyz (0: a free port; absent: no endpoint). */
+  healthPort?: number;
+  /** Host the endpoints bind to (default all interfaces). */
+  bindHost?: string;
+  /** Every config is reconciled again this often (default 10 minutes). */
+  resyncMs?: number;
+  /** Parallel reconciles of different keys (default 4). */
+  concurrency?: number;
+  /** Failure backoff (defaults 1 s doubling up to 5 min). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Sees each reconcile's API and issuing time (tests, bench). */
+  onTimings?: (key: string, t: Timings) => void;
+}
+
+export interface RunningOperator {
+  /** Resolves once every informer has listed once. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+  metricsUrl?: string;
+  healthUrl?: string;
+  metrics: OperatorMetrics;
+  /** Resolves when no reconcile is queued or running. */
+  idle(): Promise<void>;
+}
+
+type Lister<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
+
+export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
+  const logger = opts.logger ?? createLogger('info');
+  const clock = opts.clock ?? systemClock;
+  const clients = makeClients(opts.kubeConfig);
+  const metrics = new OperatorMetrics({ processMetrics: opts.metricsPort !== undefined });
+  const ns = opts.namespace;
+  const reconciler = new Reconciler({ clients, clock, logger, metrics, onTimings: opts.onTimings });
+
+  const queue = new WorkQueue({
+    concurrency: opts.concurrency ?? 4,
+    baseDelayMs: opts.backoffBaseMs ?? 1000,
+    maxDelayMs: opts.backoffMaxMs ?? 5 * 60_000,
+    handler: (key) => reconciler.reconcile(key),
+    onDone: (key, o) => {
+      metrics.reconcileTotal.inc({ result: o.result });
+      metrics.reconcileTime.observe(o.seconds);
+      if (o.result === 'error') logger.warn('reconcile will be retried', { key, error: describeError(o.error), retryInMs: queue.backoffMs(key) });
+    },
+  });
+
+  const prefix = ns ? `/namespaces/${ns}` : '';
+  const configs = new RestartingInformer<HonoTlsConfig & KubernetesObject>({
+    name: 'honotlsconfigs',
+    kubeConfig: opts.kubeConfig,
+    path: `/apis/${GROUP}/${VERSION}${prefix}/${PLURAL}`,
+    list: (ns
+      ? () => clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
+      : () => clients.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Lister<HonoTlsConfig & KubernetesObject>,
+    logger,
+    onEvent: (event, c) => {
+      const key = keyOf(c.metadata.namespace, c.metadata.name);
+      if (event === 'delete') queue.forget(key);
+      queue.add(key);
+    },
+  });
+  const secrets = new RestartingInformer<V1Secret>({
+    name: 'secrets',
+    kubeConfig: opts.kubeConfig,
+    path: `/api/v1${prefix}/secrets`,
+    labelSelector: MANAGED_SELECTOR,
+    list: ns
+      ? () => clients.core.listNamespacedSecret({ namespace: ns, labelSelector: MANAGED_SELECTOR })
+      : () => clients.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+    logger,
+    onEvent: (_event, s) => {
+      for (const ref of s.metadata?.ownerReferences ?? []) {
+        if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(s.metadata!.namespace!, ref.name));
+      }
+    },
+  });
+  // Deployments map back to the configs that name them (an index over the config cache).
+  const deployments = new RestartingInformer<V1Deployment>({
+    name: 'deployments',
+    kubeConfig: opts.kubeConfig,
+    path: `/apis/apps/v1${prefix}/deployments`,
+    list: ns ? () => clients.apps.listNamespacedDeployment({ namespace: ns }) : () => clients.apps.listDeploymentForAllNamespaces({}),
+    logger,
+    onEvent: (_event, d) => {
+      const dns = d.metadata?.namespace ?? '';
+      for (const c of configs.cache.list(dns)) {
+        const named =
+          c.spec?.components?.some((x) => x.deployment?.name === d.metadata?.name) ||
+          c.status?.components?.some((x) => x.deployment === d.metadata?.name);
+        if (named) queue.add(keyOf(dns, c.metadata.name));
+      }
+    },
+  });
+  const informers = [configs, secrets, deployments];
+
+  let isReady = false;
+  const endpoints: Endpoint[] = [];
+  const health = {
+    healthy: () => informers.map((i) => i.health(2 * 60_000)).find((h) => !h.ok) ?? { ok: true },
+    ready: () => (isReady ? { ok: true } : { ok: false, message: 'informers have not listed yet' }),
+  };
+  let metricsUrl: string | undefined;
+  let healthUrl: string | undefined;
+  if (opts.healthPort !== undefined && opts.healthPort === opts.metricsPort && opts.healthPort !== 0) {
+    const e = await serve({ host: opts.bindHost, port: opts.healthPort }, { health, registry: metrics.registry });
+    endpoints.push(e);
+    metricsUrl = healthUrl = e.url;
+  } else {
+    if (opts.metricsPort !== undefined) {
+      const e = await serve({ host: opts.bindHost, port: opts.metricsPort }, { registry: metrics.registry });
+      endpoints.push(e);
+      metricsUrl = e.url;
+    }
+    if (opts.healthPort !== undefined) {
+      const e = await serve({ host: opts.bindHost, port: opts.healthPort }, { health });
+      endpoints.push(e);
+      healthUrl = e.url;
+    }
+  }
+
+  // Deployments and Secrets first, so the first config events find their caches filled.
+  deployments.start();
+  secrets.start();
+  const ready = Promise.all([deployments.synced, secrets.synced]).then(async () => {
+    configs.start();
+    await configs.synced;
+    isReady = true;
+    logger.info('informers synced', { namespace: ns ?? '(all)' });
+  });
+
+  const resyncMs = opts.resyncMs ?? 10 * 60_000;
+  const resync = setInterval(() => {
+    for (const c of configs.cache.list()) queue.add(keyOf(c.metadata.namespace, c.metadata.name));
+  }, resyncMs);
+  resync.unref();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    ready,
+    metricsUrl,
+    healthUrl,
+    metrics,
+    idle: () => queue.idle(),
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(resync);
+        await Promise.all(informers.map((i) => i.stop()));
+        await queue.shutdown();
+        await Promise.all(endpoints.map((e) => e.close()));
+        logger.info('operator stopped');
+      })()),
+  };
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// hono-tls-operator: a thin CLI over startOperator. Flags win over env vars.
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startOperator } from './controller/operator.js';
+import { parseAddress } from './runtime/health.js';
+import { createLogger } from './runtime/logger.js';
+
+const USAGE = `usage: hono-tls-operator [options]
+  --kubeconfig PATH     kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)
+  --namespace NS        watch one namespace (env WATCH_NAMESPACE; default: all namespaces)
+  --metrics-addr ADDR   /metrics address, e.g. :8080 or 0 for a free port (env METRICS_ADDR; default :8080)
+  --health-addr ADDR    /healthz and /readyz address (env HEALTH_ADDR; default :8081)
+  --log-level LEVEL     error | warn | info | debug (env LOG_LEVEL; default info)
+  --resync DURATION     resync period in seconds (env RESYNC_SECONDS; default 600)`;
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST && process.env.KUBERNETES_SERVICE_PORT) kc.loadFromCluster();
+  else kc.loadFromDefault(); // $KUBECONFIG, then ~/.kube/config
+  return kc;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'metrics-addr': { type: 'string' },
+      'health-addr': { type: 'string' },
+      'log-level': { type: 'string' },
+      resync: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const level = values['log-level'] ?? process.env.LOG_LEVEL ?? 'info';
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new Error(`--log-level "${level}" is unknown: use error, warn, info or debug`);
+  const logger = createLogger(level);
+  const metricsAddr = parseAddress(values['metrics-addr'] ?? process.env.METRICS_ADDR ?? ':8080');
+  const healthAddr = parseAddress(values['health-addr'] ?? process.env.HEALTH_ADDR ?? ':8081');
+  if (metricsAddr && healthAddr && metricsAddr.host !== healthAddr.host) {
+    throw new Error('--metrics-addr and --health-addr must bind the same host');
+  }
+  const resyncSeconds = Number(values.resync ?? process.env.RESYNC_SECONDS ?? 600);
+  if (!Number.isFinite(resyncSeconds) || resyncSeconds <= 0) throw new Error(`--resync must be a positive number of seconds, got "${values.resync}"`);
+  const namespace = values.namespace ?? process.env.WATCH_NAMESPACE ?? undefined;
+
+  const kubeConfig = loadKubeConfig(values.kubeconfig);
+  const op = await startOperator({
+    kubeConfig,
+    namespace: namespace || undefined,
+    logger,
+    metricsPort: metricsAddr?.port,
+    healthPort: healthAddr?.port,
+    bindHost: metricsAddr?.host ?? healthAddr?.host,
+    resyncMs: resyncSeconds * 1000,
+  });
+  logger.info('started', { server: kubeConfig.getCurrentCluster()?.server, namespace: namespace || '(all)', metrics: op.metricsUrl, health: op.healthUrl });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    op.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`hono-tls-operator: ${(err as Error).message ?? String(err)}`);
+  process.exit(1);
+});
