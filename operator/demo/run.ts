@@ -13,7 +13,8 @@ import { startOperator } from '../controller/operator.js';
 import { ownedFields } from '../controller/apply-body.js';
 import { TLS_DIGEST_ANNOTATION } from '../controller/names.js';
 import { applyYamlFile, installCrds, kubectl, testKubeConfig } from '../../test/helpers/cluster.js';
-import { allSixProven, formatChannelTable, proveChannels, table, type ChannelResult } from '../../test/peers/channels.js';
+import { allSixProven, formatChannelTable, proveChannels, type ChannelResult } from '../../test/peers/channels.js';
+import { table } from '../../test/peers/table.js';
 
 export interface ComponentRow {
   component: string;

@@ -13,6 +13,7 @@ import { materializePod, type PodView } from './pod-view.js';
 import { nodeHandshake, nodeTlsServer, type HandshakeResult } from './node-tls.js';
 import { javaClientHandshake } from './java-client.js';
 import { findSslProfile } from './ssl-profile.js';
+import { table } from './table.js';
 import { CHANNELS, clientWiring, serverWiring, type ChannelDef } from './channel-table.js';
 
 export interface ChannelResult {
@@ -230,12 +231,6 @@ export function formatChannelTable(rows: ChannelResult[]): string {
     r.cipher ?? '',
   ]);
   return table(head, body);
-}
-
-export function table(head: string[], body: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 /** True when every one of the six channels has at least one row and every row verified. */
