@@ -151,7 +151,7 @@ async function applyOne(client: k8s.KubernetesObjectApi, obj: Obj): Promise<void
       return;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      const discovery = /Unrecognized API version and kind|Failed to fetch resource metadata|code: 404/i.test(msg);
+      const discovery = /Unrecognized API version and kind|Failed to fetch resource metadata/.test(msg);
       if (discovery && attempt < 30) {
         await sleep(200);
         continue;
