@@ -39,9 +39,14 @@ export async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | un
 
 /** Accumulates wall time of API calls and of issuing, per reconcile. */
 export class Timings {
+  private readonly started = performance.now();
   apiMs = 0;
   issueMs = 0;
   apiCalls = 0;
+  /** Wall time since the reconcile started. */
+  get wallMs(): number {
+    return performance.now() - this.started;
+  }
   async api<T>(fn: () => Promise<T>): Promise<T> {
     const t = performance.now();
     this.apiCalls++;

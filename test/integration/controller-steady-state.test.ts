@@ -1,0 +1,79 @@
+// Idempotence, counted by the apiserver itself (apiserver_request_total): after Ready, a resync
+// window and an operator restart cause zero writes. This file runs on its own control plane,
+// so no other test's writes land in the counts.
+import test from 'ava';
+import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
+import { applyObjects, apiserverRequestCounts, withNamespace } from '../helpers/cluster.js';
+import { STACK, applyStack, getConfig, replicaSets, runOperator, seedConfig, sleep, waitFor, waitReady } from './controller-fixtures.js';
+
+let cp: ControlPlane | undefined;
+
+test.before(async () => {
+  cp = await startControlPlane({ log: () => undefined });
+  // Every helper of this worker (kubeconfig, apply, request counts) now talks to the private control plane.
+  process.env.HONO_TEST_KUBECONFIG = cp.kubeconfigPath;
+  process.env.HONO_TEST_BIN_DIR = cp.binDir;
+});
+test.after.always(async () => {
+  await cp?.stop();
+});
+
+// Resources the operator writes, and the ReplicaSets/Pods a rollout would create.
+const WATCHED = ['secrets', 'deployments', 'replicasets', 'pods', 'events', 'honotlsconfigs', 'honotlsconfigs/status'];
+const READ_VERBS = new Set(['GET', 'LIST', 'WATCH', 'CONNECT']);
+
+function writes(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of after) {
+    const [verb, resource] = k.split(' ');
+    if (READ_VERBS.has(verb!) || !WATCHED.includes(resource!)) continue;
+    const d = v - (before.get(k) ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return out;
+}
+
+test('after Ready: a resync window and an operator restart write nothing (apiserver_request_total)', async (t) => {
+  const ns = await withNamespace(t, 'ctrl-steady');
+  await applyStack(ns);
+  const timings: { apiMs: number; issueMs: number; apiCalls: number; wallMs: number }[] = [];
+  const op = await runOperator(t, ns, { resyncMs: 1000, onTimings: (_k, x) => timings.push({ apiMs: x.apiMs, issueMs: x.issueMs, apiCalls: x.apiCalls, wallMs: x.wallMs }) });
+  const cStart = await apiserverRequestCounts();
+  await applyObjects([seedConfig(ns, 'hono', { trustStore: { format: 'jks', additionalFormats: ['pkcs12'] } })], ns);
+  const ready = await waitReady(ns);
+  await waitFor('rollouts to settle', async () => {
+    for (const s of STACK) if ((await replicaSets(ns, s.deployment)).length !== 2) return false;
+    return true;
+  });
+  await sleep(1500);
+  await op.idle();
+  const first = timings.find((x) => x.issueMs > 0)!;
+  t.log(`first reconcile of 7 components: ${first.wallMs.toFixed(0)} ms wall; issuing ${first.issueMs.toFixed(0)} ms and API ${first.apiMs.toFixed(0)} ms (${first.apiCalls} calls), each summed over parallel calls`);
+
+  const c0 = await apiserverRequestCounts();
+  // Positive control: the counting sees the operator's writes while it sets things up.
+  const setup = writes(cStart, c0);
+  t.log(`writes from apply to settled: ${JSON.stringify(setup)}`);
+  t.true((setup['POST secrets'] ?? 0) >= 9, 'CA, password and 7 component Secrets were created');
+  t.true(Object.keys(setup).some((k) => k.endsWith(' deployments')), 'Deployments were applied');
+  const resyncsBefore = timings.length;
+  await sleep(5000);
+  await op.idle();
+  const c1 = await apiserverRequestCounts();
+  t.true(timings.length - resyncsBefore >= 3, `resyncs ran (${timings.length - resyncsBefore})`);
+  t.deepEqual(writes(c0, c1), {}, 'no writes during the resync window');
+  const reads = [...c1].filter(([k]) => k.startsWith('GET ')).reduce((n, [k, v]) => n + v - (c0.get(k) ?? 0), 0);
+  t.true(reads > 0, 'the operator did reconcile (it read objects)');
+
+  await op.stop();
+  const op2 = await runOperator(t, ns, { resyncMs: 1000 });
+  await sleep(3000);
+  await op2.idle();
+  const c2 = await apiserverRequestCounts();
+  t.deepEqual(writes(c1, c2), {}, 'no writes after a restart');
+
+  const after = await getConfig(ns);
+  t.deepEqual(after.status!.components!.map((c) => c.fingerprint), ready.status!.components!.map((c) => c.fingerprint), 'no new certificate');
+  t.is(after.metadata.resourceVersion, ready.metadata.resourceVersion, 'no status write');
+  for (const s of STACK) t.is((await replicaSets(ns, s.deployment)).length, 2, `${s.deployment}: no new ReplicaSet`);
+});
