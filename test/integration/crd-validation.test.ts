@@ -1,0 +1,152 @@
+// The bad-input corpus: invalid HonoTlsConfigs, each rejected at admission by the real
+// kube-apiserver (schema, enums, patterns, CEL rules of crds/), with an error naming the field.
+// Each case breaks exactly one thing of a valid base object.
+import test from 'ava';
+import * as k8s from '@kubernetes/client-node';
+import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import { GROUP, KIND, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
+import { testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { installCrdAsWritten } from './crd-install.js';
+
+type Spec = Record<string, any>;
+const base = (): Spec => ({
+  components: [{ name: 'auth', type: 'authServer', serviceName: 'hono-service-auth', deployment: { name: 'hono-service-auth' } }],
+});
+const withComponent = (extra: Spec, type = 'authServer'): Spec => ({ components: [{ name: 'c', type, ...extra }] });
+
+interface Case {
+  name: string;
+  spec: Spec | undefined;
+  metadataName?: string;
+  /** The field the apiserver names (a cause's field, or the message prefix). */
+  field: string;
+  message: RegExp;
+}
+
+const CASES: Case[] = [
+  { name: 'two issuers', spec: { ...base(), issuer: { selfSigned: {}, ca: { secretName: 'corp-ca' } } }, field: 'spec.issuer', message: /set exactly one of issuer\.selfSigned, issuer\.ca or issuer\.certManager/ },
+  { name: 'three issuers', spec: { ...base(), issuer: { selfSigned: {}, ca: { secretName: 'x' }, certManager: { issuerRef: { name: 'le' } } } }, field: 'spec.issuer', message: /exactly one/ },
+  { name: 'an issuer object with no issuer in it', spec: { ...base(), issuer: {} }, field: 'spec.issuer', message: /exactly one/ },
+  { name: 'ca issuer without secretName', spec: { ...base(), issuer: { ca: {} } }, field: 'spec.issuer.ca.secretName', message: /Required value/ },
+  { name: 'certManager issuerRef without name', spec: { ...base(), issuer: { certManager: { issuerRef: { kind: 'ClusterIssuer' } } } }, field: 'spec.issuer.certManager.issuerRef.name', message: /Required value/ },
+  { name: 'CA shorter-lived than its leaves', spec: { ...base(), issuer: { selfSigned: { duration: '1000h' } } }, field: 'spec.issuer.selfSigned.duration', message: /must be longer than certificate\.duration/ },
+  { name: 'no spec.components', spec: {}, field: 'spec.components', message: /Required value/ },
+  { name: 'empty spec.components', spec: { components: [] }, field: 'spec.components', message: /should have at least 1 items/ },
+  { name: 'duplicate component names', spec: { components: [{ name: 'a', type: 'authServer' }, { name: 'a', type: 'client' }] }, field: 'spec.components[1]', message: /Duplicate value/ },
+  { name: 'two authServer components', spec: { components: [{ name: 'a', type: 'authServer' }, { name: 'b', type: 'authServer' }] }, field: 'spec.components', message: /at most one component may have type authServer/ },
+  { name: 'unknown component type', spec: withComponent({}, 'honoBroker'), field: 'spec.components[0].type', message: /Unsupported value: "honoBroker"/ },
+  { name: 'component without type', spec: { components: [{ name: 'c' }] }, field: 'spec.components[0].type', message: /Required value/ },
+  { name: 'unknown profile', spec: { ...base(), profile: 'hono-1.4' }, field: 'spec.profile', message: /Unsupported value: "hono-1\.4"/ },
+  { name: 'unknown component profile', spec: withComponent({ profile: 'quarkus' }), field: 'spec.components[0].profile', message: /Unsupported value: "quarkus"/ },
+  { name: 'component name with upper case', spec: { components: [{ name: 'Auth', type: 'authServer' }] }, field: 'spec.components[0].name', message: /should match/ },
+  { name: 'component name longer than 40', spec: { components: [{ name: 'a'.repeat(41), type: 'authServer' }] }, field: 'spec.components[0].name', message: /may not be more than 40/ },
+  { name: 'renewBefore longer than duration', spec: { ...base(), certificate: { duration: '2h', renewBefore: '3h' } }, field: 'spec.certificate.renewBefore', message: /renewBefore must be shorter than duration/ },
+  { name: 'renewBefore equal to duration', spec: { ...base(), certificate: { duration: '90m', renewBefore: '1h30m' } }, field: 'spec.certificate.renewBefore', message: /shorter than duration/ },
+  { name: 'duration in days (not a Go duration)', spec: { ...base(), certificate: { duration: '90d' } }, field: 'spec.certificate.duration', message: /should match/ },
+  { name: 'duration with a space', spec: { ...base(), certificate: { duration: '1h 30m' } }, field: 'spec.certificate.duration', message: /should match/ },
+  { name: 'duration below 1h', spec: { ...base(), certificate: { duration: '30m', renewBefore: '10m' } }, field: 'spec.certificate.duration', message: /duration must be at least 1h/ },
+  { name: 'renewBefore below 5m', spec: { ...base(), certificate: { renewBefore: '1m' } }, field: 'spec.certificate.renewBefore', message: /renewBefore must be at least 5m/ },
+  { name: 'RSA key below 2048 bits', spec: { ...base(), certificate: { privateKey: { algorithm: 'RSA', size: 1024 } } }, field: 'spec.certificate.privateKey.size', message: /RSA key size must be 2048, 3072 or 4096/ },
+  { name: 'RSA key of an odd size', spec: { ...base(), certificate: { privateKey: { algorithm: 'RSA', size: 2000 } } }, field: 'spec.certificate.privateKey.size', message: /RSA key size/ },
+  { name: 'ECDSA P-521', spec: { ...base(), certificate: { privateKey: { algorithm: 'ECDSA', size: 521 } } }, field: 'spec.certificate.privateKey.size', message: /ECDSA key size must be 256 \(P-256\) or 384 \(P-384\)/ },
+  { name: 'component RSA key below 2048 bits', spec: withComponent({ privateKey: { algorithm: 'RSA', size: 1024 } }), field: 'spec.components[0].privateKey.size', message: /RSA key size/ },
+  { name: 'CA key ECDSA 2048', spec: { ...base(), issuer: { selfSigned: { privateKey: { algorithm: 'ECDSA', size: 2048 } } } }, field: 'spec.issuer.selfSigned.privateKey.size', message: /ECDSA key size/ },
+  { name: 'unknown key algorithm', spec: { ...base(), certificate: { privateKey: { algorithm: 'Ed25519' } } }, field: 'spec.certificate.privateKey.algorithm', message: /Unsupported value: "Ed25519"/ },
+  { name: 'subject country not two letters', spec: { ...base(), certificate: { subject: { country: 'Canada' } } }, field: 'spec.certificate.subject.country', message: /should match/ },
+  { name: 'bad DNS name (underscore, upper case)', spec: withComponent({ dnsNames: ['Hono_Auth.example.org'] }), field: 'spec.components[0].dnsNames[0]', message: /should match/ },
+  { name: 'bad DNS name (empty label)', spec: withComponent({ dnsNames: ['hono..example.org'] }), field: 'spec.components[0].dnsNames[0]', message: /should match/ },
+  { name: 'wildcard not in the first label', spec: withComponent({ dnsNames: ['hono.*.example.org'] }), field: 'spec.components[0].dnsNames[0]', message: /should match/ },
+  { name: 'duplicate DNS names', spec: withComponent({ dnsNames: ['a.example.org', 'a.example.org'] }), field: 'spec.components[0].dnsNames[1]', message: /Duplicate value/ },
+  { name: 'too many DNS names', spec: withComponent({ dnsNames: Array.from({ length: 33 }, (_, i) => `h${i}.example.org`) }), field: 'spec.components[0].dnsNames', message: /must have at most 32 items/ },
+  { name: 'serviceName not a DNS label', spec: withComponent({ serviceName: 'hono.auth' }), field: 'spec.components[0].serviceName', message: /should match/ },
+  { name: 'bad IP address', spec: withComponent({ ipAddresses: ['10.0.0.256'] }), field: 'spec.components[0].ipAddresses[0]', message: /must be an IPv4 or IPv6 address/ },
+  { name: 'relative mountPath', spec: withComponent({ mountPath: 'opt/hono/tls' }), field: 'spec.components[0].mountPath', message: /should match/ },
+  { name: 'mountPath with ..', spec: withComponent({ mountPath: '/opt/../etc' }), field: 'spec.components[0].mountPath', message: /must not contain \. or \.\. segments/ },
+  { name: 'env override to an invalid name', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'hono-auth-key' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match '\^\(\[A-Z_\]\[A-Z0-9_\]\*\)\?\$'/ },
+  { name: 'env override starting with a digit', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: '1KEY' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match/ },
+  { name: 'env override of an invalid key', spec: withComponent({ envOverrides: { 'hono.auth.keyFile': 'HONO_KEY' } }), field: 'spec.components[0].envOverrides', message: /envOverrides keys must be env var names/ },
+  { name: 'env override on a dispatchRouter', spec: withComponent({ envOverrides: { HONO_X: 'HONO_Y' } }, 'dispatchRouter'), field: 'spec.components[0].envOverrides', message: /dispatchRouter reads qdrouterd\.conf/ },
+  { name: 'unknown trust-store format', spec: { ...base(), trustStore: { format: 'bks' } }, field: 'spec.trustStore.format', message: /Unsupported value: "bks"/ },
+  { name: 'unknown additional trust-store format', spec: { ...base(), trustStore: { additionalFormats: ['p7b'] } }, field: 'spec.trustStore.additionalFormats[0]', message: /Unsupported value: "p7b"/ },
+  { name: 'additional format repeating the format', spec: { ...base(), trustStore: { format: 'jks', additionalFormats: ['jks'] } }, field: 'spec.trustStore.additionalFormats', message: /must not repeat format/ },
+  { name: 'password Secret without name', spec: { ...base(), trustStore: { passwordSecretRef: { key: 'pw' } } }, field: 'spec.trustStore.passwordSecretRef.name', message: /Required value/ },
+  { name: 'deployment without name', spec: withComponent({ deployment: { containers: ['auth'] } }), field: 'spec.components[0].deployment.name', message: /Required value/ },
+  { name: 'no spec at all', spec: undefined, field: 'spec', message: /Required value/ },
+  { name: 'metadata.name too long for the Secret names', spec: base(), metadataName: 'h'.repeat(64), field: 'metadata.name', message: /metadata\.name must be at most 63 characters/ },
+];
+
+const api = () => testKubeConfig().makeApiClient(k8s.CustomObjectsApi);
+const object = (spec: Spec | undefined, name = 'htc'): object => ({ apiVersion: `${GROUP}/${VERSION}`, kind: KIND, metadata: { name }, ...(spec ? { spec } : {}) });
+
+interface Status {
+  message: string;
+  reason?: string;
+  details?: { causes?: Array<{ field?: string; message?: string; reason?: string }> };
+}
+
+test.before(async () => {
+  await installCrdAsWritten();
+});
+
+test(`the corpus has at least 30 cases (${CASES.length})`, (t) => {
+  t.true(CASES.length >= 30);
+  t.is(new Set(CASES.map((c) => c.name)).size, CASES.length);
+});
+
+for (const c of CASES) {
+  test(`rejected: ${c.name}`, async (t) => {
+    // Nothing is persisted when admission rejects, so the default namespace serves every case.
+    const ns = 'default';
+    const err = await t.throwsAsync(() => api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object(c.spec, c.metadataName) }));
+    t.true(err instanceof k8s.ApiException, String(err));
+    const e = err as k8s.ApiException<string>;
+    t.is(e.code, 422, e.body);
+    const status = JSON.parse(e.body) as Status;
+    t.is(status.reason, 'Invalid');
+    const causes = status.details?.causes ?? [];
+    const hit = causes.find((x) => x.field === c.field && c.message.test(x.message ?? '')) ?? (c.field === 'metadata.name' && c.message.test(status.message) ? { field: c.field } : undefined);
+    t.truthy(hit, `expected ${c.field} ~ ${c.message}; got: ${JSON.stringify(causes)}`);
+    t.true(status.message.includes(c.field), `the message names ${c.field}: ${status.message}`);
+  });
+}
+
+test('a minimal valid HonoTlsConfig is accepted and read back with every default applied', async (t) => {
+  const ns = await withNamespace(t, 'crd-good');
+  await api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object(base(), 'good') });
+  const got = (await api().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'good' })) as HonoTlsConfig;
+  t.deepEqual(got.spec, {
+    profile: 'seed',
+    issuer: { selfSigned: { intermediate: true, duration: '43800h', privateKey: { algorithm: 'ECDSA', size: 256 } } },
+    certificate: {
+      duration: '2160h',
+      renewBefore: '720h',
+      privateKey: { algorithm: 'ECDSA', size: 256 },
+      subject: { organization: 'Eclipse IoT', organizationalUnit: 'Hono' },
+    },
+    trustStore: { format: 'pem' },
+    components: [{ name: 'auth', type: 'authServer', serviceName: 'hono-service-auth', deployment: { name: 'hono-service-auth' }, mountPath: '/opt/hono/tls' }],
+  });
+});
+
+test('partial objects get nested defaults; the status subresource and printer columns exist', async (t) => {
+  const ns = await withNamespace(t, 'crd-defaults');
+  const spec = { ...base(), issuer: { certManager: { issuerRef: { name: 'le' } } }, trustStore: { format: 'jks', passwordSecretRef: { name: 'pw' } }, certificate: { duration: '1000h' } };
+  await api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object(spec, 'partial') });
+  const got = (await api().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'partial' })) as HonoTlsConfig;
+  t.deepEqual(got.spec.issuer, { certManager: { issuerRef: { name: 'le', kind: 'Issuer', group: 'cert-manager.io' } } });
+  t.deepEqual(got.spec.trustStore, { format: 'jks', passwordSecretRef: { name: 'pw', key: 'password' } });
+  t.is(got.spec.certificate!.renewBefore, '720h');
+  // Status is a subresource: a status write through the main resource is ignored.
+  const status = { issuer: 'certManager/Issuer/le', earliestNotAfter: '2030-01-01T00:00:00Z', conditions: [{ type: 'Ready', status: 'True', reason: 'Issued', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+  await api().patchNamespacedCustomObjectStatus(
+    { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'partial', body: { status } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  const { kubectl } = await import('../helpers/cluster.js');
+  const r = await kubectl(['get', 'htc', 'partial', '-n', ns]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /NAME\s+READY\s+ISSUER\s+EARLIEST EXPIRY\s+AGE/);
+  t.regex(r.stdout, /partial\s+True\s+certManager\/Issuer\/le\s+2030-01-01T00:00:00Z/);
+  const explain = await kubectl(['explain', 'honotlsconfig.spec.trustStore.format']);
+  t.regex(explain.stdout, /The format wired into the \*_TRUST_STORE_PATH variables/);
+});
