@@ -136,29 +136,79 @@ async function waitEstablished(kc: KubeConfig, names: string[], timeoutMs = 30_0
   }
 }
 
-async function applyOne(client: k8s.KubernetesObjectApi, obj: Obj): Promise<void> {
+/**
+ * Resolves an object's REST path through discovery. client-node's own patch() serializes through
+ * its typed models, which drops raw-JSON fields such as a CRD schema's `default` and
+ * `x-kubernetes-validations`; the apply below therefore sends the object as given.
+ */
+class PathResolver extends k8s.KubernetesObjectApi {
+  static for(kc: KubeConfig): PathResolver {
+    const r = kc.makeApiClient(PathResolver);
+    r.setDefaultNamespace(kc);
+    return r;
+  }
+  path(spec: k8s.KubernetesObject): Promise<string> {
+    return this.specUriPath(spec, 'patch');
+  }
+}
+
+function request(
+  kc: KubeConfig,
+  method: string,
+  urlPath: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) return Promise.reject(new Error('the test kubeconfig has no current cluster'));
+  return (async () => {
+    const opts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        new URL(urlPath, cluster.server),
+        { ...opts, method, agent: false, headers: { ...opts.headers, Accept: 'application/json', ...headers } },
+        (res) => {
+          let b = '';
+          res.setEncoding('utf8').on('data', (d: string) => (b += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  })();
+}
+
+async function applyOne(kc: KubeConfig, resolver: PathResolver, obj: Obj): Promise<void> {
+  const id = `${obj.kind ?? '?'} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name ?? '?'}`;
   // A CRD established a moment ago may not be in discovery yet: retry the lookup briefly.
+  let uri: string;
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.patch(
-        obj as k8s.KubernetesObject,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        k8s.PatchStrategy.ServerSideApply,
-      );
-      return;
+      uri = await resolver.path(obj as k8s.KubernetesObject);
+      break;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      const discovery = /Unrecognized API version and kind|Failed to fetch resource metadata/.test(msg);
-      if (discovery && attempt < 30) {
+      if (/Unrecognized API version and kind|Failed to fetch resource metadata/.test(msg) && attempt < 30) {
         await sleep(200);
         continue;
       }
-      const id = `${obj.kind ?? '?'} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name ?? '?'}`;
       throw new Error(`server-side apply of ${id} failed: ${msg}`);
     }
+  }
+  const q = `?fieldManager=${FIELD_MANAGER}&force=true`;
+  const r = await request(kc, 'PATCH', uri + q, JSON.stringify(obj), {
+    'Content-Type': 'application/apply-patch+yaml',
+  });
+  if (r.status >= 300) {
+    let msg = r.body;
+    try {
+      msg = (JSON.parse(r.body) as { message?: string }).message ?? r.body;
+    } catch {
+      /* not a Status */
+    }
+    throw new Error(`server-side apply of ${id} failed: HTTP ${r.status}: ${msg}`);
   }
 }
 
@@ -170,13 +220,14 @@ async function applyOne(client: k8s.KubernetesObjectApi, obj: Obj): Promise<void
 export async function applyObjects(objs: object[], namespace?: string): Promise<void> {
   const base = testKubeConfig();
   const kc = namespace ? withDefaultNamespace(base, namespace) : base;
-  const client = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const list = objs.filter((o): o is Obj => o !== null && typeof o === 'object') as Obj[];
+  const resolver = PathResolver.for(kc);
+  // Copies: the resolver fills in a default namespace.
+  const list = (objs.filter((o) => o !== null && typeof o === 'object') as Obj[]).map((o) => structuredClone(o));
   const crds = list.filter(isCrd);
-  for (const o of crds) await applyOne(client, o);
+  for (const o of crds) await applyOne(kc, resolver, o);
   if (crds.length) await waitEstablished(base, crds.map((c) => c.metadata?.name ?? ''));
   const rank = (o: Obj): number => (o.kind === 'Namespace' ? 0 : 1);
-  for (const o of list.filter((x) => !isCrd(x)).sort((a, b) => rank(a) - rank(b))) await applyOne(client, o);
+  for (const o of list.filter((x) => !isCrd(x)).sort((a, b) => rank(a) - rank(b))) await applyOne(kc, resolver, o);
 }
 
 /** Reads a (multi-document) YAML file and applies it with applyObjects. */
@@ -259,22 +310,9 @@ export function impersonatedKubeConfig(user: string, groups: string[] = []): Kub
  * apiserver (all clients), so compare before/after.
  */
 export async function apiserverRequestCounts(): Promise<Map<string, number>> {
-  const kc = testKubeConfig();
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('apiserverRequestCounts: the test kubeconfig has no cluster');
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  const body: string = await new Promise((resolve, reject) => {
-    const req = https.request(new URL('/metrics', cluster.server), { ...opts, method: 'GET', agent: false }, (res) => {
-      let b = '';
-      res.setEncoding('utf8').on('data', (d: string) => (b += d));
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve(b) : reject(new Error(`GET /metrics: HTTP ${res.statusCode}: ${b.slice(0, 200)}`)),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const r = await request(testKubeConfig(), 'GET', '/metrics');
+  if (r.status !== 200) throw new Error(`apiserverRequestCounts: GET /metrics: HTTP ${r.status}: ${r.body.slice(0, 200)}`);
+  const body = r.body;
   const counts = new Map<string, number>();
   for (const line of body.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;

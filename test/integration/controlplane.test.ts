@@ -48,7 +48,9 @@ const widgetCrd = {
               spec: {
                 type: 'object',
                 required: ['size'],
-                properties: { size: { type: 'integer', minimum: 1 }, colour: { type: 'string' } },
+                // A default and a CEL rule: applyObjects must carry raw schema fields unchanged.
+                'x-kubernetes-validations': [{ rule: 'self.size <= 10', message: 'size must be at most 10' }],
+                properties: { size: { type: 'integer', minimum: 1 }, colour: { type: 'string', default: 'grey' } },
               },
               status: { type: 'object', properties: { seen: { type: 'boolean' } } },
             },
@@ -101,6 +103,24 @@ test('a CRD is installed and a custom resource of it is created, validated and r
     }),
   );
   t.regex(String(err?.message), /spec\.size|should be greater than or equal to 1/);
+  const celErr = await t.throwsAsync(
+    custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: { apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name: 'w3' }, spec: { size: 11 } },
+    }),
+  );
+  t.regex(String(celErr?.message), /size must be at most 10/);
+  const defaulted = (await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: 'v1',
+    namespace: ns,
+    plural: 'widgets',
+    body: { apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name: 'w4' }, spec: { size: 2 } },
+  })) as { spec: { colour?: string } };
+  t.is(defaulted.spec.colour, 'grey', 'the schema default is applied by the apiserver');
   // Applying the same CRD again (as several workers may) is harmless.
   await applyObjects([widgetCrd]);
 });
