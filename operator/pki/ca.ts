@@ -49,13 +49,18 @@ interface Signer {
 }
 
 export class CertificateAuthority {
+  /** Intermediates that go into every leaf chain: the signer and the certificates above it, minus the root. */
+  private readonly chainTailPem: string;
+
   private constructor(
     private readonly signer: Signer,
     /** Certificates above the signer, ending with the self-signed root; empty when the signer is the root. */
     private readonly above: X509Certificate[],
     private readonly rootKeyPem: string | undefined,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.chainTailPem = [signer.cert, ...above].filter((c) => !isSelfSigned(c)).map(toPem).join('');
+  }
 
   static async createSelfSigned(opts: SelfSignedCaOptions, clock: Clock): Promise<CertificateAuthority> {
     assertSupportedKeySpec(opts.privateKey, 'privateKey');
@@ -235,12 +240,11 @@ export class CertificateAuthority {
       extensions,
     });
     const certPem = cert.toString('pem') + '\n';
-    // Leaf plus intermediates, never the root (peers must not take trust from what the other side sends).
-    const intermediates = [this.signer.cert, ...this.above].filter((c) => !isSelfSigned(c));
     return {
       keyPem: key.pkcs8Pem,
       certPem,
-      chainPem: certPem + intermediates.map(toPem).join(''),
+      // Leaf plus intermediates, never the root (peers must not take trust from what the other side sends).
+      chainPem: certPem + this.chainTailPem,
       notBefore: cert.notBefore,
       notAfter: cert.notAfter,
       fingerprint: fingerprint(certPem),

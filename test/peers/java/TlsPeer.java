@@ -13,7 +13,7 @@
 //     otherwise prints "FAIL <reason>" and exits 1.
 // Store type follows the file suffix, as in Hono: .jks, .p12/.pfx, anything else is PEM. Passwords are read
 // from files (first line), never from argv. PEM keys must be unencrypted PKCS8 ("BEGIN PRIVATE KEY").
-// Options: --timeout-ms N (default 20000); --protocols TLSv1.2,TLSv1.3 to restrict versions.
+// Options: --timeout-ms N (default 60000; JVM start-up on a loaded machine is slow); --protocols TLSv1.2,TLSv1.3 to restrict versions.
 
 import java.io.*;
 import java.net.*;
@@ -44,7 +44,7 @@ public class TlsPeer {
 
   static int server(Map<String, String> o) throws Exception {
     SSLContext ctx = context(o, true);
-    int timeout = Integer.parseInt(o.getOrDefault("timeout-ms", "20000"));
+    int timeout = Integer.parseInt(o.getOrDefault("timeout-ms", "60000"));
     InetAddress bind = InetAddress.getByName(o.getOrDefault("host", "127.0.0.1"));
     try (SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(Integer.parseInt(o.getOrDefault("port", "0")), 1, bind)) {
       ss.setNeedClientAuth(o.containsKey("need-client-auth"));
@@ -75,7 +75,7 @@ public class TlsPeer {
     String host = require(o, "host");
     int port = Integer.parseInt(require(o, "port"));
     String serverName = o.getOrDefault("server-name", host);
-    int timeout = Integer.parseInt(o.getOrDefault("timeout-ms", "20000"));
+    int timeout = Integer.parseInt(o.getOrDefault("timeout-ms", "60000"));
     Socket raw = new Socket();
     raw.connect(new InetSocketAddress(host, port), timeout);
     // Layering on a connected socket makes serverName the peer host: it is checked against the SANs and,
