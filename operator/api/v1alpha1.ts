@@ -9,7 +9,8 @@
 //   PrivateKeySpec (both required) remains the resolved form used by operator/pki.
 // - HonoTlsConfigStatus.issuer: a display string for the Issuer printer column
 //   (see issuerColumn() in operator/plan/render.ts), e.g. "selfSigned", "ca/my-ca".
-// - SubjectSpec, SecretKeyRef and the rest are unchanged; after admission the apiserver has filled
+// - SecretKeyRef.key is optional (the apiserver defaults it to `password`).
+// - SubjectSpec and the rest are unchanged; after admission the apiserver has filled
 //   the defaults documented on each field (profile, issuer, certificate, trustStore, mountPath).
 
 export const GROUP = 'hono.eclipse.org';
@@ -55,7 +56,8 @@ export interface SubjectSpec {
 
 export interface SecretKeyRef {
   name: string;
-  key: string;
+  /** Default `password`. */
+  key?: string;
 }
 
 export interface IssuerSpec {
