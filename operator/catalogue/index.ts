@@ -11,6 +11,20 @@ export { FILES, TRUST_STORE_FILES } from './files.js';
 export { SEED_CHANNELS } from './channels.js';
 export { SSL_PROFILE_ATTRIBUTES } from './sslprofile.js';
 
+/** Component types in the order docs list them. */
+export const COMPONENT_TYPES_IN_ORDER: readonly ComponentType[] = [
+  'authServer',
+  'dispatchRouter',
+  'honoServer',
+  'deviceRegistry',
+  'httpAdapter',
+  'mqttAdapter',
+  'amqpAdapter',
+  'coapAdapter',
+  'commandRouter',
+  'client',
+];
+
 export const PROFILES: Readonly<Record<ProfileName, ProfileData>> = {
   seed,
   'hono-0.5': hono05,
