@@ -1,6 +1,6 @@
 // Stable regeneration: the store digest depends only on the inputs, never on the (salted) store bytes.
 import test from 'ava';
-import { CertificateAuthority, pkcs12TrustStore, storeInputDigest } from '../../../operator/pki/index.js';
+import { CertificateAuthority, jksTrustStore, pkcs12TrustStore, storeInputDigest } from '../../../operator/pki/index.js';
 import { systemClock } from '../../../operator/runtime/clock.js';
 
 const EC = { algorithm: 'ECDSA', size: 256 } as const;
@@ -41,4 +41,11 @@ test('the digest does not carry the password in clear', async (t) => {
   const [ca] = await cas;
   const d = await storeInputDigest({ format: 'jks', certsPem: ca!.trustBundlePem, password: 'honotrust' });
   t.false(d.includes(Buffer.from('honotrust').toString('hex')));
+});
+
+test('JKS bytes are a pure function of the inputs (entry dates come from the certificates)', async (t) => {
+  const [ca, other] = await cas;
+  t.true(jksTrustStore(ca!.trustBundlePem, 'pw').equals(jksTrustStore(ca!.trustBundlePem, 'pw')));
+  t.false(jksTrustStore(ca!.trustBundlePem, 'pw').equals(jksTrustStore(ca!.trustBundlePem, 'pw2')));
+  t.false(jksTrustStore(ca!.trustBundlePem, 'pw').equals(jksTrustStore(other!.trustBundlePem, 'pw')));
 });
