@@ -12,7 +12,7 @@ const USAGE = `usage: hono-tls-operator [options]
   --metrics-addr ADDR   /metrics address, e.g. :8080 or 0 for a free port (env METRICS_ADDR; default :8080)
   --health-addr ADDR    /healthz and /readyz address (env HEALTH_ADDR; default :8081)
   --log-level LEVEL     error | warn | info | debug (env LOG_LEVEL; default info)
-  --resync DURATION     resync period in seconds (env RESYNC_SECONDS; default 600)`;
+  --resync SECONDS      resync period (env RESYNC_SECONDS; default 600)`;
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();

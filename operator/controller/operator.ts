@@ -1,6 +1,6 @@
 // startOperator: informers -> work queue -> reconciler, plus health, readiness and metrics.
 // main.ts is a thin CLI over this; tests, the demo and the bench run it in-process.
-import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Deployment, V1Secret, V1Service } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../api/v1alpha1.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { serve, type Endpoint } from '../runtime/health.js';
@@ -98,7 +98,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       }
     },
   });
-  // Deployments map back to the configs that name them (an index over the config cache).
+  // Deployments (and Services below) map back to the configs that name them, by a scan of the config cache.
   const deployments = new RestartingInformer<V1Deployment>({
     name: 'deployments',
     kubeConfig: opts.kubeConfig,
@@ -115,7 +115,21 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       }
     },
   });
-  const informers = [configs, secrets, deployments];
+  const services = new RestartingInformer<V1Service>({
+    name: 'services',
+    kubeConfig: opts.kubeConfig,
+    path: `/api/v1${prefix}/services`,
+    list: ns ? () => clients.core.listNamespacedService({ namespace: ns }) : () => clients.core.listServiceForAllNamespaces({}),
+    logger,
+    onEvent: (event, svc) => {
+      if (event === 'update') return; // only existence matters
+      const sns = svc.metadata?.namespace ?? '';
+      for (const c of configs.cache.list(sns)) {
+        if (c.spec?.components?.some((x) => x.serviceName === svc.metadata?.name)) queue.add(keyOf(sns, c.metadata.name));
+      }
+    },
+  });
+  const informers = [configs, secrets, deployments, services];
 
   let isReady = false;
   const endpoints: Endpoint[] = [];
@@ -145,7 +159,8 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   // Deployments and Secrets first, so the first config events find their caches filled.
   deployments.start();
   secrets.start();
-  const ready = Promise.all([deployments.synced, secrets.synced]).then(async () => {
+  services.start();
+  const ready = Promise.all([deployments.synced, secrets.synced, services.synced]).then(async () => {
     configs.start();
     await configs.synced;
     isReady = true;

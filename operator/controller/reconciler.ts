@@ -15,6 +15,7 @@ import { Timings, readOrUndefined, type KubeClients } from './kube.js';
 import { FINALIZER, splitKey } from './names.js';
 import { ensurePassword } from './password.js';
 import { ensureComponentSecrets, type ComponentMaterial } from './secrets.js';
+import { checkServices } from './services.js';
 import { buildStatus, writeStatus, type ReadySummary } from './status.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
@@ -100,12 +101,14 @@ export class Reconciler {
       if (d && !wanted.has(d)) await unwireDeployment(ctx, plan.namespace, d);
     }
     const wiring = await wireDeployments(ctx, plan.namespace, materials);
+    const services = await checkServices(ctx);
     const ca = issuer.caInfo();
     return this.finish(ctx, plan, passwordFailure, {
       issuer: plan.issuer.kind === 'ca' ? `ca/${plan.issuer.caSecretName}` : plan.issuer.kind,
       ca: { secretName: 'caSecretName' in plan.issuer ? plan.issuer.caSecretName : undefined, fingerprint: ca.fingerprint, notAfter: isoSeconds(ca.notAfter) },
       materials,
       wiring,
+      services,
     });
   }
 
@@ -114,15 +117,22 @@ export class Reconciler {
     ctx: ReconcileContext,
     plan: Plan | undefined,
     overall: Failure | undefined,
-    done?: { issuer: string; ca: { secretName?: string; fingerprint: string; notAfter: string }; materials: ComponentMaterial[]; wiring: WiringOutcome[] },
+    done?: {
+      issuer: string;
+      ca: { secretName?: string; fingerprint: string; notAfter: string };
+      materials: ComponentMaterial[];
+      wiring: WiringOutcome[];
+      services: Map<string, Failure>;
+    },
   ): Promise<HandlerResult> {
     const components: ComponentStatus[] = [];
     const failures: { component?: string; failure: Failure }[] = overall ? [{ failure: overall }] : [];
     for (const c of plan?.components ?? []) {
       const m = done?.materials.find((x) => x.component.name === c.name);
       const w = done?.wiring.find((x) => x.component === c.name);
-      const failure = m?.failure ?? w?.failure ?? (overall && !m ? overall : undefined);
-      if (failure && (m?.failure || w?.failure)) failures.push({ component: c.name, failure });
+      const own = m?.failure ?? w?.failure ?? done?.services.get(c.name);
+      const failure = own ?? (overall && !m ? overall : undefined);
+      if (own) failures.push({ component: c.name, failure: own });
       components.push({
         name: c.name,
         secretName: c.secretName,

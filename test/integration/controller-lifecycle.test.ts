@@ -11,6 +11,7 @@ import {
   clients,
   deployment,
   deploymentObject,
+  serviceObject,
   getConfig,
   readyCondition,
   replicaSets,
@@ -154,7 +155,7 @@ test('deletion removes only the operator fields; the garbage collector takes the
   t.pass();
 });
 
-test('a missing Deployment is reported, the others are wired, and it is wired within seconds of appearing', async (t) => {
+test('a missing Deployment and Service are reported, the others are wired, and each is picked up within seconds of appearing', async (t) => {
   const ns = await withNamespace(t, 'ctrl-missing');
   await applyStack(ns, ['auth', 'router', 'server', 'registry', 'http']);
   // Long backoff: only the Deployment watch can bring the reconcile back quickly.
@@ -174,13 +175,23 @@ test('a missing Deployment is reported, the others are wired, and it is wired wi
   t.true(events.items.some((e) => e.reason === 'DeploymentMissing' && e.type === 'Warning'));
 
   const mqtt = STACK.find((s) => s.component === 'mqtt')!;
-  const appeared = Date.now();
+  let appeared = Date.now();
   await applyObjects([deploymentObject(mqtt.deployment, mqtt.image)], ns);
+  const wired = await waitFor('mqtt wired, its Service still missing', async () => {
+    const c = await getConfig(ns);
+    const m = c.status?.components?.find((x) => x.name === 'mqtt');
+    return m?.deploymentWired && m.reason === 'ServiceMissing' ? c : undefined;
+  }, 10_000);
+  t.log(`wired ${((Date.now() - appeared) / 1000).toFixed(2)} s after the Deployment appeared`);
+  t.is(wired.status!.conditions!.find((c) => c.type === 'Ready')!.reason, 'ServiceMissing');
+  t.truthy((await deployment(ns, mqtt.deployment)).spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'HONO_MQTT_KEY_FILE'));
+
+  appeared = Date.now();
+  await applyObjects([serviceObject(mqtt.deployment)], ns);
   await waitReady(ns, 'hono', 10_000);
   const seconds = (Date.now() - appeared) / 1000;
-  t.log(`Ready ${seconds.toFixed(2)} s after the Deployment appeared`);
+  t.log(`Ready ${seconds.toFixed(2)} s after the Service appeared`);
   t.true(seconds < 10);
-  t.truthy((await deployment(ns, mqtt.deployment)).spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'HONO_MQTT_KEY_FILE'));
 });
 
 test('a component Secret deleted by hand comes back, and only its Deployment rolls', async (t) => {
@@ -191,6 +202,10 @@ test('a component Secret deleted by hand comes back, and only its Deployment rol
   two.spec.components = two.spec.components.filter((c) => c.name === 'http' || c.name === 'mqtt');
   await applyObjects([two], ns);
   await waitReady(ns);
+  const rsBefore = await waitFor('the first rollouts', async () => {
+    const [h, m] = [(await replicaSets(ns, 'hono-adapter-http-vertx')).length, (await replicaSets(ns, 'hono-adapter-mqtt-vertx')).length];
+    return h === 2 && m === 2 ? { h, m } : undefined;
+  });
   const old = await clients().core.readNamespacedSecret({ name: 'hono-http-tls', namespace: ns });
   const mqttRv = (await clients().core.readNamespacedSecret({ name: 'hono-mqtt-tls', namespace: ns })).metadata!.resourceVersion;
   await clients().core.deleteNamespacedSecret({ name: 'hono-http-tls', namespace: ns });
@@ -207,6 +222,8 @@ test('a component Secret deleted by hand comes back, and only its Deployment rol
   const cfg = await waitReady(ns);
   t.is(cfg.status!.components!.find((c) => c.name === 'http')!.fingerprint !== undefined, true);
   t.is((await clients().core.readNamespacedSecret({ name: 'hono-mqtt-tls', namespace: ns })).metadata!.resourceVersion, mqttRv);
+  await waitFor('the http adapter to roll', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === rsBefore.h + 1);
+  t.is((await replicaSets(ns, 'hono-adapter-mqtt-vertx')).length, rsBefore.m, 'the MQTT adapter did not roll');
 });
 
 test('ca issuer: a missing CA Secret is reported and retried; once it exists everything is issued from it', async (t) => {
