@@ -75,6 +75,8 @@ export interface ControlPlane {
 
 export class ControlPlaneError extends Error {
   override name = 'ControlPlaneError';
+  /** A port picked as free was taken before the process bound it (a race with another process). */
+  portBusy = false;
 }
 
 const defaultLog = (line: string): void => {
@@ -168,13 +170,13 @@ export async function freePort(): Promise<number> {
 async function assertPortFree(port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const srv = net.createServer();
-    srv.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new ControlPlaneError(
-          `port 127.0.0.1:${port} for ${what} is busy (${e.code ?? e.message}); stop whatever listens there (\`ss -ltnp | grep :${port}\`) or just run again to pick new free ports`,
-        ),
-      ),
-    );
+    srv.once('error', (e: NodeJS.ErrnoException) => {
+      const err = new ControlPlaneError(
+        `port 127.0.0.1:${port} for ${what} is busy (${e.code ?? e.message}); stop whatever listens there (\`ss -ltnp | grep :${port}\`) or just run again to pick new free ports`,
+      );
+      err.portBusy = true;
+      reject(err);
+    });
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
   });
 }
@@ -305,9 +307,21 @@ exit 0`;
 /** Starts etcd, kube-apiserver and kube-controller-manager; resolves when all are ready. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? defaultLog;
-  const tAll = performance.now();
   const binDir = opts.binDir ?? (await ensureBinaries(log));
   checkBinDir(binDir);
+  try {
+    return await startOnce({ ...opts, log, binDir });
+  } catch (e) {
+    // Free ports are picked, then bound by the child: another process may win that race. Once more.
+    if (!(e instanceof ControlPlaneError && e.portBusy)) throw e;
+    log(`${e.message.split('\n')[0]} - retrying once with new ports`);
+    return startOnce({ ...opts, log, binDir });
+  }
+}
+
+async function startOnce(opts: StartOptions & { log: (line: string) => void; binDir: string }): Promise<ControlPlane> {
+  const { log, binDir } = opts;
+  const tAll = performance.now();
 
   const dir = fs.mkdtempSync(path.join(opts.tmpRoot ?? os.tmpdir(), 'hono-cp-'));
   const pidsFile = path.join(dir, 'pids');
@@ -436,7 +450,9 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     const deadline = performance.now() + timeoutMs;
     for (let delay = 50; ; delay = Math.min(delay * 1.5, 500)) {
       if (p.exited) {
-        throw new ControlPlaneError(explainEarlyExit(p));
+        const err = new ControlPlaneError(explainEarlyExit(p));
+        err.portBusy = /address already in use/.test(p.lastLines(20).join('\n'));
+        throw err;
       }
       if (await probe()) return;
       if (performance.now() > deadline) {
