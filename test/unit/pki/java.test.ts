@@ -96,10 +96,11 @@ for (const { label, spec } of ALGORITHMS) {
     t.is(ns.peer, 'http-adapter');
   });
 
-  test(`${label}: Java client refuses a server whose SANs do not hold the requested name`, async (t) => {
+  test(`${label}: Java client (java TlsPeer.java source mode) refuses a server whose SANs do not hold the requested name`, async (t) => {
     const m = await material;
     const nodeServer = await nodeServerOnce({ key: m.server.keyPem, cert: m.server.chainPem });
-    const client = await peerClient(['--host', '127.0.0.1', '--port', String(nodeServer.port), '--server-name', 'hono-service-device-registry', '--truststore', m.f.trustP12, '--truststore-password-file', m.f.trustPassword]);
+    // This run uses the documented source-file mode (`java TlsPeer.java ...`), as other tests and docs call it.
+    const client = await run('java', [SOURCE, 'client', '--host', '127.0.0.1', '--port', String(nodeServer.port), '--server-name', 'hono-service-device-registry', '--truststore', m.f.trustP12, '--truststore-password-file', m.f.trustPassword]);
     t.not(client.code, 0);
     t.regex(client.stdout, /^FAIL .*No subject alternative DNS name matching hono-service-device-registry/);
     await nodeServer.result;
