@@ -40,8 +40,9 @@ export class Reconciler {
     const { namespace, name } = splitKey(key);
     const timings = new Timings();
     const logger = this.deps.logger.child({ key });
+    let config: HonoTlsConfig | undefined;
     try {
-      const config = (await timings.api(() =>
+      config = (await timings.api(() =>
         readOrUndefined(() => this.deps.clients.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })),
       )) as HonoTlsConfig | undefined;
       if (!config) {
@@ -52,7 +53,9 @@ export class Reconciler {
       if (config.metadata.deletionTimestamp) return await this.finalize(ctx);
       return await this.apply(ctx);
     } catch (err) {
-      logger.error('reconcile failed', { error: describeError(err) });
+      const error = describeError(err);
+      logger.error('reconcile failed', { error });
+      if (config) await this.events.record(config, 'Warning', 'ReconcileError', `Reconcile failed, retrying with backoff: ${error}`);
       throw err;
     } finally {
       this.deps.onTimings?.(key, timings);
