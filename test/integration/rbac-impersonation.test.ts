@@ -12,12 +12,17 @@ import { renderKustomize, type K8sObject } from './deploy-render.js';
 
 const SA = 'hono-tls-operator';
 
+/** The HTTP status of a call; 429 (a new CRD's watch cache still initializing) is retried. */
 async function status(call: () => Promise<unknown>): Promise<number> {
-  try {
-    await call();
-    return 200;
-  } catch (e) {
-    return (e as { code?: number }).code ?? -1;
+  for (let i = 0; ; i++) {
+    try {
+      await call();
+      return 200;
+    } catch (e) {
+      const code = (e as { code?: number }).code ?? -1;
+      if (code !== 429 || i >= 50) return code;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
@@ -96,6 +101,7 @@ test('cluster-wide mode: the ClusterRole from deploy/ suffices for a full reconc
   await applyObjects(objs);
   const subject = (objs.find((o) => o.kind === 'ClusterRoleBinding')!['subjects'] as Array<{ name: string; namespace: string }>)[0]!;
   const kc = impersonatedKubeConfig(`system:serviceaccount:${subject.namespace}:${subject.name}`);
+  await installCrds();
   // Cluster-wide grants are real (the operator can watch every namespace) ...
   const custom = kc.makeApiClient(CustomObjectsApi);
   t.is(await status(() => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })), 200);

@@ -45,7 +45,7 @@ interface Side {
 
 const PEM_SUFFIXES = ['.pem', '.crt'];
 
-export async function proveChannels(kc: KubeConfig, namespace: string, configName: string, opts: { workDir?: string } = {}): Promise<ChannelResult[]> {
+export async function proveChannels(kc: KubeConfig, namespace: string, configName: string, opts: { workDir?: string; parallel?: number } = {}): Promise<ChannelResult[]> {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -66,27 +66,41 @@ export async function proveChannels(kc: KubeConfig, namespace: string, configNam
   }
   const ofType = (types: readonly ComponentType[]) => [...sides.values()].filter((s) => types.includes(s.spec.type));
 
-  const results: ChannelResult[] = [];
-  try {
-    for (const ch of CHANNELS) {
-      const servers = ofType(ch.server);
-      let clients = ofType(ch.client);
-      // No consumer app in the config: a consumer gets the router's CA, i.e. its Secret's ca.crt.
-      if (clients.length === 0 && ch.client.includes('client')) {
-        clients = servers.map((s) => ({ spec: { name: 'consumer app', type: 'client' as const }, secretName: s.secretName }));
-      }
-      if (servers.length === 0 || clients.length === 0) {
-        results.push(missing(ch, servers, clients));
-        continue;
-      }
-      for (const server of servers) {
-        for (const client of clients) results.push(await prove(ch, client, server, cfg.spec.profile ?? 'seed', namespace, core, root));
-      }
+  // Each handshake is independent; a JVM start takes seconds, so run a few at once.
+  const jobs: Array<() => Promise<ChannelResult>> = [];
+  for (const ch of CHANNELS) {
+    const servers = ofType(ch.server);
+    let clients = ofType(ch.client);
+    // No consumer app in the config: a consumer gets the router's CA, i.e. its Secret's ca.crt.
+    if (clients.length === 0 && ch.client.includes('client')) {
+      clients = servers.map((s) => ({ spec: { name: 'consumer app', type: 'client' as const }, secretName: s.secretName }));
     }
+    if (servers.length === 0 || clients.length === 0) {
+      jobs.push(async () => missing(ch, servers, clients));
+      continue;
+    }
+    for (const server of servers) {
+      for (const client of clients) jobs.push(() => prove(ch, client, server, cfg.spec.profile ?? 'seed', namespace, core, root));
+    }
+  }
+  try {
+    return await inParallel(jobs, opts.parallel ?? 3);
   } finally {
     if (!opts.workDir) await fs.rm(root, { recursive: true, force: true });
   }
-  return results;
+}
+
+async function inParallel<T>(jobs: Array<() => Promise<T>>, width: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+  return out;
 }
 
 function missing(ch: ChannelDef, servers: Side[], clients: Side[]): ChannelResult {

@@ -32,8 +32,12 @@ export function parseSslProfile(text: string): Omit<SslProfilePaths, 'source'> |
   return { certFile, privateKeyFile, caCertFile: attrs['caCertFile'] ?? attrs['certDb'] };
 }
 
+const ROUTER_CONF = '/etc/qpid-dispatch/qdrouterd.conf';
+
 export async function findSslProfile(pod: PodView): Promise<SslProfilePaths> {
-  for (const f of pod.files) {
+  // The file qdrouterd reads by default first, then anything else mounted.
+  const files = [...pod.files].sort((a, b) => Number(b === ROUTER_CONF) - Number(a === ROUTER_CONF));
+  for (const f of files) {
     const text = await fs.readFile(pod.hostPath(f), 'utf8').catch(() => '');
     if (!text.includes('sslProfile')) continue;
     const p = parseSslProfile(text);
