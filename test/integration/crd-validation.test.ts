@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { name: 'component without type', spec: { components: [{ name: 'c' }] }, field: 'spec.components[0].type', message: /Required value/ },
   { name: 'unknown profile', spec: { ...base(), profile: 'hono-1.4' }, field: 'spec.profile', message: /Unsupported value: "hono-1\.4"/ },
   { name: 'unknown component profile', spec: withComponent({ profile: 'quarkus' }), field: 'spec.components[0].profile', message: /Unsupported value: "quarkus"/ },
+  { name: 'a coapAdapter with the seed profile', spec: withComponent({}, 'coapAdapter'), field: 'spec.components', message: /exist only in newer Hono; set profile hono-2/ },
+  { name: 'a honoServer with the hono-2 profile', spec: { ...withComponent({}, 'honoServer'), profile: 'hono-2' }, field: 'spec.components', message: /Hono 1\.0 removed the honoServer/ },
   { name: 'component name with upper case', spec: { components: [{ name: 'Auth', type: 'authServer' }] }, field: 'spec.components[0].name', message: /should match/ },
   { name: 'component name longer than 40', spec: { components: [{ name: 'a'.repeat(41), type: 'authServer' }] }, field: 'spec.components[0].name', message: /may not be more than 40/ },
   { name: 'renewBefore longer than duration', spec: { ...base(), certificate: { duration: '2h', renewBefore: '3h' } }, field: 'spec.certificate.renewBefore', message: /renewBefore must be shorter than duration/ },
