@@ -176,3 +176,41 @@ test('hono-2 profile: honoServer does not exist and the error says what to do', 
   const err = t.throws(() => planConfig(stackConfig('hono-2', [comp('hono-server', 'honoServer')])));
   t.regex(err!.message, /spec\.components\[0\]\.type: honoServer in profile hono-2: Hono 1\.0 removed/);
 });
+
+// --- hono-0.5 against hono-tls-facts.md section 1 ---
+
+test('hono-0.5 profile: the _PATH forms of the 0.5 config properties, with 0.5 prefixes', (t) => {
+  const doc = readReference('hono-tls-facts.md');
+  const bullet = /Hono 0\.5's config classes expose ([^.]+)\./.exec(doc.replace(/\s+/g, ' '));
+  if (!bullet) throw new Error('hono-tls-facts.md: the 0.5 config property list was not found');
+  // keyPath -> KEY_PATH (Spring relaxed binding splits camelCase).
+  const suffixes = [...bullet[1]!.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!.replace(/([A-Z])/g, '_$1').toUpperCase());
+  t.deepEqual(suffixes, ['KEY_PATH', 'CERT_PATH', 'KEY_STORE_PATH', 'KEY_STORE_PASSWORD', 'TRUST_STORE_PATH', 'TRUST_STORE_PASSWORD']);
+  // Prefixes named by the facts for 0.5 (hono.auth.amqp, hono.messaging, hono.registry.amqp,
+  // hono.downstream, the hono.auth client), plus the adapters' own and their registration client.
+  const prefixes = ['HONO_AUTH_AMQP', 'HONO_MESSAGING', 'HONO_REGISTRY_AMQP', 'HONO_DOWNSTREAM', 'HONO_AUTH', 'HONO_REGISTRATION', 'HONO_HTTP', 'HONO_MQTT'];
+  const literal = ['HONO_AUTH_VALIDATION_CERT_PATH', 'HONO_AUTH_SVC_SIGNING_KEY_PATH'];
+  for (const t2 of literal) t.true(doc.includes(t2), `${t2} is in the facts`);
+  const stack = (algorithm: 'RSA' | 'ECDSA') =>
+    planConfig(
+      stackConfig(
+        'hono-0.5',
+        (['authServer', 'dispatchRouter', 'honoServer', 'deviceRegistry', 'httpAdapter', 'mqttAdapter', 'client'] as const).map((type) =>
+          comp(type.toLowerCase(), type, { privateKey: { algorithm, size: algorithm === 'RSA' ? 2048 : 256 } }),
+        ),
+      ),
+    );
+  for (const alg of ['RSA', 'ECDSA'] as const) {
+    const plan = stack(alg);
+    const all = plan.components.flatMap((c) => (c.workload?.env ?? []).map((e) => e.name));
+    for (const n of all) {
+      const ok = literal.includes(n) || prefixes.some((p) => n.startsWith(`${p}_`) && suffixes.includes(n.slice(p.length + 1)));
+      t.true(ok, `${n} (${alg})`);
+      t.false(n.endsWith('_FILE'), n);
+    }
+    const server = plan.components.find((c) => c.type === 'honoServer')!.workload!.env.map((e) => e.name);
+    t.true(server.includes('HONO_AUTH_VALIDATION_CERT_PATH'));
+    t.true(server.includes(alg === 'RSA' ? 'HONO_MESSAGING_KEY_PATH' : 'HONO_MESSAGING_KEY_STORE_PATH'));
+    t.true(server.includes('HONO_DOWNSTREAM_TRUST_STORE_PASSWORD'));
+  }
+});
