@@ -37,31 +37,60 @@ export async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | un
   }
 }
 
-/** Accumulates wall time of API calls and of issuing, per reconcile. */
+/**
+ * Time spent in API calls and in issuing (key generation and signing) during one reconcile.
+ * `apiMs`/`issueMs` sum every call (parallel calls add up); `apiWallMs`/`issueWallMs` count the
+ * wall time during which at least one such call was in flight.
+ */
 export class Timings {
   private readonly started = performance.now();
+  private readonly apiSpans: [number, number][] = [];
+  private readonly issueSpans: [number, number][] = [];
   apiMs = 0;
   issueMs = 0;
   apiCalls = 0;
+
   /** Wall time since the reconcile started. */
   get wallMs(): number {
     return performance.now() - this.started;
   }
+  get apiWallMs(): number {
+    return unionMs(this.apiSpans);
+  }
+  get issueWallMs(): number {
+    return unionMs(this.issueSpans);
+  }
+
   async api<T>(fn: () => Promise<T>): Promise<T> {
-    const t = performance.now();
     this.apiCalls++;
-    try {
-      return await fn();
-    } finally {
-      this.apiMs += performance.now() - t;
-    }
+    return this.timed(fn, this.apiSpans, (ms) => (this.apiMs += ms));
   }
+
   async issue<T>(fn: () => Promise<T>): Promise<T> {
+    return this.timed(fn, this.issueSpans, (ms) => (this.issueMs += ms));
+  }
+
+  private async timed<T>(fn: () => Promise<T>, spans: [number, number][], add: (ms: number) => void): Promise<T> {
     const t = performance.now();
     try {
       return await fn();
     } finally {
-      this.issueMs += performance.now() - t;
+      const end = performance.now();
+      spans.push([t, end]);
+      add(end - t);
     }
   }
+}
+
+function unionMs(spans: [number, number][]): number {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let cur: [number, number] | undefined;
+  for (const [s, e] of sorted) {
+    if (!cur || s > cur[1]) {
+      if (cur) total += cur[1] - cur[0];
+      cur = [s, e];
+    } else cur[1] = Math.max(cur[1], e);
+  }
+  return total + (cur ? cur[1] - cur[0] : 0);
 }
