@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { GROUP, KIND, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { testKubeConfig, withNamespace } from '../helpers/cluster.js';
-import { installCrdAsWritten } from './crd-install.js';
+import { ensureCrdAsWritten, installCrdAsWritten } from './crd-install.js';
 
 type Spec = Record<string, any>;
 const base = (): Spec => ({
@@ -88,6 +88,9 @@ interface Status {
 
 test.before(async () => {
   await installCrdAsWritten();
+});
+test.beforeEach(async () => {
+  await ensureCrdAsWritten();
 });
 
 test(`the corpus has at least 30 cases (${CASES.length})`, (t) => {

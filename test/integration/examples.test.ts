@@ -9,7 +9,7 @@ import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { planConfig } from '../../operator/plan/plan.js';
 import { kubectl, testKubeConfig, withNamespace } from '../helpers/cluster.js';
-import { installCrdAsWritten } from './crd-install.js';
+import { ensureCrdAsWritten, installCrdAsWritten } from './crd-install.js';
 
 const dir = 'examples';
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -17,6 +17,9 @@ const docsOf = (f: string) => yaml.loadAll(fs.readFileSync(path.join(dir, f), 'u
 
 test.before(async () => {
   await installCrdAsWritten();
+});
+test.beforeEach(async () => {
+  await ensureCrdAsWritten();
 });
 
 test('the examples directory has the stack and a HonoTlsConfig per issuer mode and trust-store format', (t) => {
