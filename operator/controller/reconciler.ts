@@ -16,6 +16,7 @@ import { FINALIZER, splitKey } from './names.js';
 import { ensurePassword } from './password.js';
 import { ensureComponentSecrets, type ComponentMaterial } from './secrets.js';
 import { checkServices } from './services.js';
+import { removeDropped } from './dropped.js';
 import { buildStatus, writeStatus, type ReadySummary } from './status.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
@@ -98,11 +99,7 @@ export class Reconciler {
     if (issued.length) {
       await ctx.events.record(config, 'Normal', 'Issued', `Issued certificates for ${issued.join(', ')}`);
     }
-    // Deployments a previous spec wired but this one no longer names lose the operator's fields.
-    const wanted = new Set(plan.components.map((c) => c.workload?.deployment).filter((d): d is string => !!d));
-    for (const d of (config.status?.components ?? []).map((c) => c.deployment)) {
-      if (d && !wanted.has(d)) await unwireDeployment(ctx, plan.namespace, d);
-    }
+    await removeDropped(ctx, plan);
     const wiring = await wireDeployments(ctx, plan.namespace, materials);
     const services = await checkServices(ctx);
     const ca = issuer.caInfo();
@@ -153,7 +150,11 @@ export class Reconciler {
           reason: first.failure.reason,
           message: failures.map((f) => (f.component ? `${f.component}: ${f.failure.message}` : f.failure.message)).join('; '),
         }
-      : { ready: true, reason: 'Ready', message: `${components.length} components issued and wired` };
+      : {
+          ready: true,
+          reason: 'Ready',
+          message: [`${components.length} components issued and wired`, ...(plan?.warnings ?? []).map((w) => `warning: ${w}`)].join('; '),
+        };
     const status = buildStatus(ctx, { issuer: done?.issuer, ca: done?.ca, components, ready });
     const wrote = await writeStatus(ctx, status);
     // A Warning per failure whenever the status changes to it, not on every retry.

@@ -3,7 +3,7 @@
 // self-healing Secrets, and cleanup on deletion with the real garbage collector.
 import test from 'ava';
 import { CertificateAuthority } from '../../operator/pki/ca.js';
-import { systemClock } from '../../operator/runtime/clock.js';
+import { ManualClock, systemClock } from '../../operator/runtime/clock.js';
 import { applyObjects, kubectl, withNamespace } from '../helpers/cluster.js';
 import {
   STACK,
@@ -258,4 +258,56 @@ test('certManager issuer says plainly that it is not implemented yet', async (t)
   });
   t.is(cond.status, 'False');
   t.regex(cond.message, /not implemented yet/);
+});
+
+test('a component dropped from the spec: its Deployment is unwired and its Secret deleted', async (t) => {
+  const ns = await withNamespace(t, 'ctrl-drop');
+  await applyStack(ns, ['http', 'mqtt']);
+  await runOperator(t, ns);
+  const cfg = seedConfig(ns);
+  cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http' || c.name === 'mqtt');
+  await applyObjects([cfg], ns);
+  await waitReady(ns);
+  cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
+  await applyObjects([cfg], ns);
+  await waitReady(ns);
+  await waitFor('the mqtt Secret to go', async () => {
+    try {
+      await clients().core.readNamespacedSecret({ name: 'hono-mqtt-tls', namespace: ns });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  const mqtt = await deployment(ns, 'hono-adapter-mqtt-vertx');
+  t.deepEqual((mqtt.spec!.template.spec!.containers[0]!.env ?? []).map((e) => e.name), ['JAVA_OPTS']);
+  t.is(mqtt.spec!.template.metadata?.annotations?.['hono.eclipse.org/tls-digest'], undefined);
+  const http = await deployment(ns, 'hono-adapter-http-vertx');
+  t.truthy(http.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'HONO_HTTP_KEY_FILE'));
+});
+
+test('renewal: once the clock passes notAfter - renewBefore, leaves are re-issued and the Deployment rolls', async (t) => {
+  const ns = await withNamespace(t, 'ctrl-renew');
+  await applyStack(ns, ['http']);
+  const clock = new ManualClock(new Date());
+  await runOperator(t, ns, { clock, resyncMs: 1000 });
+  const cfg = seedConfig(ns, 'hono', { certificate: { duration: '2160h', renewBefore: '720h' } });
+  cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
+  await applyObjects([cfg], ns);
+  const first = await waitReady(ns);
+  const rs = await waitFor('the first rollout', async () => ((await replicaSets(ns, 'hono-adapter-http-vertx')).length === 2 ? 2 : undefined));
+  const fp = first.status!.components![0]!.fingerprint;
+  // 59 days later: not yet due (renewal at 90 - 30 = 60 days); a resync keeps the certificate.
+  clock.advance(59 * 86400_000);
+  await sleep(2500);
+  t.is((await getConfig(ns)).status!.components![0]!.fingerprint, fp);
+  clock.advance(1 * 86400_000 + 60_000);
+  const renewed = await waitFor('a new certificate', async () => {
+    const c = await getConfig(ns);
+    return c.status!.components![0]!.fingerprint !== fp ? c : undefined;
+  }, 15_000);
+  const notAfter = Date.parse(renewed.status!.components![0]!.notAfter!);
+  t.true(Math.abs(notAfter - (clock.now().getTime() + 90 * 86400_000)) < 5000, 'the new leaf lives 90 days from the (manual) now');
+  await waitFor('the rollout of the renewed material', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === rs + 1);
+  t.pass();
 });
