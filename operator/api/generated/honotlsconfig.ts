@@ -243,12 +243,17 @@ export interface components {
                 ca?: {
                     /** @description SHA-256 of the CA certificate's DER, hex with colons. */
                     fingerprint?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Expiry of the CA certificate that signs the leaves.
+                     */
                     notAfter?: string;
+                    /** @description The Secret holding the CA (operator-managed for selfSigned, yours for ca). */
                     secretName?: string;
                 };
                 /** @description One entry per component. */
                 components?: {
+                    /** @description The Deployment wired for this component. */
                     deployment?: string;
                     /** @description True when the Deployment's pod template carries the current env vars and mount. */
                     deploymentWired: boolean;
@@ -256,24 +261,42 @@ export interface components {
                     fingerprint?: string;
                     /** @description Digest of the material the Deployment's pod template carries. */
                     materialDigest?: string;
+                    /** @description What is wrong and how to fix it. */
                     message?: string;
+                    /** @description Component name (spec.components[].name). */
                     name: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Expiry of the component certificate.
+                     */
                     notAfter?: string;
+                    /** @description Why the component is not ready, CamelCase (e.g. DeploymentMissing). */
                     reason?: string;
                     /** @description The Secret holding the component's material. */
                     secretName?: string;
                 }[];
                 /** @description Ready (everything issued and wired), and further conditions (e.g. Issuing, Degraded). */
                 conditions?: {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description When status last changed.
+                     */
                     lastTransitionTime: string;
+                    /** @description Human-readable details; never key material or passwords. */
                     message: string;
-                    /** Format: int64 */
+                    /**
+                     * Format: int64
+                     * @description The metadata.generation the condition describes.
+                     */
                     observedGeneration?: number;
+                    /** @description CamelCase reason, e.g. Issued, DeploymentMissing, InvalidSpec. */
                     reason: string;
-                    /** @enum {string} */
+                    /**
+                     * @description True, False or Unknown.
+                     * @enum {string}
+                     */
                     status: "True" | "False" | "Unknown";
+                    /** @description Condition type: Ready (everything issued and wired), or another condition the operator reports. */
                     type: string;
                 }[];
                 /**
