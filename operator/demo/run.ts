@@ -18,6 +18,7 @@ import { table } from '../../test/peers/table.js';
 
 export interface ComponentRow {
   component: string;
+  type: string;
   secret: string;
   envVars: string[];
   notAfter: string;
@@ -153,7 +154,7 @@ async function componentRows(kc: KubeConfig, namespace: string, cfg: HonoTlsConf
     let pending = false;
     for (const spec of cfg.spec.components) {
       const st = cfg.status?.components?.find((c) => c.name === spec.name);
-      const row: ComponentRow = { component: spec.name, secret: st?.secretName ?? '', envVars: [], notAfter: st?.notAfter ?? '', deployment: spec.deployment?.name ?? '', replicaSet: '-' };
+      const row: ComponentRow = { component: spec.name, type: spec.type, secret: st?.secretName ?? '', envVars: [], notAfter: st?.notAfter ?? '', deployment: spec.deployment?.name ?? '', replicaSet: '-' };
       if (spec.deployment) {
         const dep = await apps.readNamespacedDeployment({ name: spec.deployment.name, namespace });
         row.envVars = [...ownedFields(dep).containers.values()].flatMap((c) => [...c.env]).sort();
@@ -174,6 +175,10 @@ async function componentRows(kc: KubeConfig, namespace: string, cfg: HonoTlsConf
 export function formatComponentTable(rows: ComponentRow[]): string {
   return table(
     ['component', 'Secret', 'env vars set', 'expires', 'new ReplicaSet'],
-    rows.map((r) => [r.component, r.secret, r.envVars.length ? r.envVars.join(' ') : r.deployment ? '(none)' : '(no Deployment: material only)', r.notAfter, r.replicaSet]),
+    rows.map((r) => [r.component, r.secret, r.type === 'dispatchRouter' && !r.envVars.length ? '(none: qdrouterd reads its sslProfile)' : r.envVars.length ? chunks(r.envVars, 2).map((c) => c.join(' ')).join('\n') : r.deployment ? '(none)' : '(no Deployment: material only)', r.notAfter, r.replicaSet]),
   );
+}
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  return Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 }
