@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Issuer } from '../issuers/issuer.js';
 import { fingerprint } from '../pki/inspect.js';
-import { jksTrustStore } from '../pki/stores/jks.js';
-import { pkcs12KeyStore, pkcs12TrustStore } from '../pki/stores/pkcs12.js';
+import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/index.js';
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
 import { readOrUndefined } from './kube.js';
@@ -143,12 +142,21 @@ export async function ensureComponentSecrets(
   );
 }
 
-/** Inputs that determine the stores; never the store bytes, which carry random salts. */
-function storeInputDigest(entries: SecretEntry[], trustPem: string, leaf: Leaf, password: string): string {
-  const h = createHash('sha256');
-  for (const e of entries) h.update(`${e.key}:${JSON.stringify(e.source)}\n`);
-  h.update(trustPem).update('\n').update(leaf.chainPem).update('\n').update(leaf.keyPem).update('\n').update(password);
-  return `sha256:${h.digest('hex')}`;
+/**
+ * One digest over the inputs of every store in the Secret (the PKI's per-store digest, which
+ * keeps the password unguessable from the annotation); never over store bytes, which carry salts.
+ */
+async function storesDigest(c: ComponentPlan, entries: SecretEntry[], trustPem: string, leaf: Leaf, password: string): Promise<string> {
+  const lines = await Promise.all(
+    entries.map(async (e) => {
+      const d =
+        e.source.kind === 'keyStore'
+          ? await storeInputDigest({ format: 'pkcs12-keystore', certsPem: leaf.chainPem, keyPem: leaf.keyPem, password, alias: c.name })
+          : await storeInputDigest({ format: e.source.kind === 'trustStore' ? e.source.format : 'pem', certsPem: trustPem, password });
+      return `${e.key}=${d}`;
+    }),
+  );
+  return `sha256:${createHash('sha256').update(lines.sort().join('\n')).digest('hex')}`;
 }
 
 async function buildData(
@@ -196,13 +204,13 @@ async function buildData(
   if (password === undefined) {
     return { failure: { reason: 'PasswordMissing', message: `component ${c.name} needs the store password`, retry: true } };
   }
-  const digest = storeInputDigest(storeEntries, trustPem, leaf, password);
+  const digest = await storesDigest(c, storeEntries, trustPem, leaf, password);
   const old = decodeData(existing?.data);
   const reuse = existing?.metadata?.annotations?.[STORE_DIGEST_ANNOTATION] === digest && storeEntries.every((e) => old[e.key]);
   for (const e of storeEntries) {
     const s = e.source;
     if (reuse) data[e.key] = old[e.key]!;
-    else if (s.kind === 'trustStore') data[e.key] = s.format === 'jks' ? jksTrustStore(trustPem, password) : await pkcs12TrustStore(trustPem, password);
+    else if (s.kind === 'trustStore') data[e.key] = await trustStore(s.format, trustPem, password);
     else if (s.kind === 'keyStore') data[e.key] = await pkcs12KeyStore({ keyPem: leaf.keyPem, chainPem: leaf.chainPem, password, alias: c.name });
   }
   return { data, storeDigest: digest };
