@@ -118,7 +118,7 @@ export function nodeClient(options: tls.ConnectionOptions): Promise<{ ok: boolea
     let peer: string | undefined;
     socket.on('secureConnect', () => (peer = socket.getPeerCertificate()?.subject?.CN as string | undefined));
     socket.setEncoding('utf8');
-    socket.setTimeout(15_000, () => socket.destroy(new Error('timeout')));
+    socket.setTimeout(90_000, () => socket.destroy(new Error('timeout')));
     socket.on('data', (d) => (data += d));
     socket.on('error', (err) => resolve({ ok: false, error: `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}` }));
     socket.on('close', () => {

@@ -10,20 +10,23 @@ import { ALGORITHMS, makeMaterial, nodeClient, nodeServerOnce, run, type RunResu
 
 const SOURCE = join(import.meta.dirname, '../../peers/java/TlsPeer.java');
 
+// JVM start-up (and source-mode compilation) is slow on a busy machine: allow generous time.
+const JAVA_TIMEOUT_MS = 150_000;
+
 const classes = (async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tlspeer-'));
-  const r = await run('javac', ['-d', dir, SOURCE]);
+  const r = await run('javac', ['-d', dir, SOURCE], { timeoutMs: JAVA_TIMEOUT_MS });
   if (r.code !== 0) throw new Error(`javac failed: ${r.stderr}`);
   return dir;
 })();
 
 async function peerClient(args: string[]): Promise<RunResult> {
-  return run('java', ['-cp', await classes, 'TlsPeer', 'client', ...args]);
+  return run('java', ['-cp', await classes, 'TlsPeer', 'client', ...args], { timeoutMs: JAVA_TIMEOUT_MS });
 }
 
 /** Starts a TlsPeer server and resolves its port once it prints LISTENING; `done` gives its output and exit code. */
 async function peerServer(args: string[]): Promise<{ port: number; done: Promise<RunResult> }> {
-  const child = spawn('java', ['-cp', await classes, 'TlsPeer', 'server', '--port', '0', ...args]);
+  const child = spawn('java', ['-cp', await classes, 'TlsPeer', 'server', '--port', '0', '--timeout-ms', String(JAVA_TIMEOUT_MS), ...args]);
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -44,7 +47,7 @@ for (const { label, spec } of ALGORITHMS) {
 
   test(`${label}: keytool lists the JKS and PKCS12 trust stores and the PKCS12 key store, and rejects wrong passwords`, async (t) => {
     const { f } = await material;
-    const list = (store: string, passFile: string) => run('keytool', ['-list', '-keystore', store, '-storepass:file', passFile]);
+    const list = (store: string, passFile: string) => run('keytool', ['-list', '-keystore', store, '-storepass:file', passFile], { timeoutMs: JAVA_TIMEOUT_MS });
     const [jks, p12, ks, jksWrong, p12Wrong] = await Promise.all([
       list(f.trustJks, f.trustPassword),
       list(f.trustP12, f.trustPassword),
@@ -100,7 +103,7 @@ for (const { label, spec } of ALGORITHMS) {
     const m = await material;
     const nodeServer = await nodeServerOnce({ key: m.server.keyPem, cert: m.server.chainPem });
     // This run uses the documented source-file mode (`java TlsPeer.java ...`), as other tests and docs call it.
-    const client = await run('java', [SOURCE, 'client', '--host', '127.0.0.1', '--port', String(nodeServer.port), '--server-name', 'hono-service-device-registry', '--truststore', m.f.trustP12, '--truststore-password-file', m.f.trustPassword]);
+    const client = await run('java', [SOURCE, 'client', '--host', '127.0.0.1', '--port', String(nodeServer.port), '--server-name', 'hono-service-device-registry', '--truststore', m.f.trustP12, '--truststore-password-file', m.f.trustPassword], { timeoutMs: JAVA_TIMEOUT_MS });
     t.not(client.code, 0);
     t.regex(client.stdout, /^FAIL .*No subject alternative DNS name matching hono-service-device-registry/);
     await nodeServer.result;
