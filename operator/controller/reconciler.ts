@@ -59,6 +59,8 @@ export class Reconciler {
       if (config) await this.events.record(config, 'Warning', 'ReconcileError', `Reconcile failed, retrying with backoff: ${error}`);
       throw err;
     } finally {
+      this.deps.metrics.issueSeconds.inc(timings.issueMs / 1000);
+      this.deps.metrics.apiSeconds.inc(timings.apiMs / 1000);
       this.deps.onTimings?.(key, timings);
     }
   }

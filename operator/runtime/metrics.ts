@@ -23,14 +23,14 @@ export class OperatorMetrics {
     labelNames: ['namespace', 'config', 'component'] as const,
     registers: [this.registry],
   });
-  readonly keyGenerationSeconds = new Counter({
+  readonly issueSeconds = new Counter({
     name: 'hono_tls_issue_seconds_total',
-    help: 'Time spent issuing certificates (key generation and signing).',
+    help: 'Time spent issuing certificates (key generation and signing), summed over parallel issues.',
     registers: [this.registry],
   });
   readonly apiSeconds = new Counter({
     name: 'hono_tls_api_seconds_total',
-    help: 'Time spent in Kubernetes API calls made by reconciles.',
+    help: 'Time spent in Kubernetes API calls made by reconciles, summed over parallel calls.',
     registers: [this.registry],
   });
 

@@ -311,3 +311,29 @@ test('renewal: once the clock passes notAfter - renewBefore, leaves are re-issue
   await waitFor('the rollout of the renewed material', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === rs + 1);
   t.pass();
 });
+
+test('a changed store password (passwordSecretRef) rebuilds the stores and rolls the Deployment', async (t) => {
+  const ns = await withNamespace(t, 'ctrl-password');
+  await applyStack(ns, ['http']);
+  await clients().core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'store-pw' }, stringData: { password: 'first-password' } } });
+  await runOperator(t, ns);
+  const cfg = seedConfig(ns, 'hono', { trustStore: { format: 'jks', passwordSecretRef: { name: 'store-pw', key: 'password' } } });
+  cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
+  await applyObjects([cfg], ns);
+  const first = await waitReady(ns);
+  const rs = await waitFor('the first rollout', async () => ((await replicaSets(ns, 'hono-adapter-http-vertx')).length === 2 ? 2 : undefined));
+  const storeBefore = (await secretData(ns, 'hono-http-tls'))['truststore.jks']!;
+  const jks = (await import('node:module')).createRequire(import.meta.url)('jks-js') as { toPem(b: Buffer, p: string): object };
+  t.notThrows(() => jks.toPem(storeBefore, 'first-password'));
+
+  await clients().core.replaceNamespacedSecret({ name: 'store-pw', namespace: ns, body: { metadata: { name: 'store-pw' }, stringData: { password: 'second-password' } } });
+  // The user's Secret is not watched: the resync (2 s in tests) picks the change up.
+  const store = await waitFor('a rebuilt trust store', async () => {
+    const s = (await secretData(ns, 'hono-http-tls'))['truststore.jks']!;
+    return s.equals(storeBefore) ? undefined : s;
+  }, 20_000);
+  t.notThrows(() => jks.toPem(store, 'second-password'));
+  t.throws(() => jks.toPem(store, 'first-password'));
+  await waitFor('the rollout', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === rs + 1);
+  t.is((await getConfig(ns)).status!.components![0]!.fingerprint, first.status!.components![0]!.fingerprint, 'the certificate itself stays');
+});

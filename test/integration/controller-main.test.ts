@@ -48,6 +48,8 @@ test('main: JSON logs, health, readiness and metrics endpoints, graceful SIGTERM
   const notAfter = Date.parse(ready.status!.components!.find((c) => c.name === 'auth')!.notAfter!) / 1000;
   t.true(body.includes(`hono_tls_certificate_expiration_timestamp_seconds{namespace="${ns}",config="hono",component="auth"} ${notAfter}`), 'expiry gauge');
   t.regex(body, /process_resident_memory_bytes/);
+  t.regex(body, /hono_tls_issue_seconds_total [0-9.e-]*[1-9]/);
+  t.regex(body, /hono_tls_api_seconds_total [0-9.e-]*[1-9]/);
 
   // Logs: JSON lines, per-reconcile key, never key material or the store password.
   const logs = p.lines.join('\n');
