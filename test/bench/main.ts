@@ -2,6 +2,7 @@
 // Each section lives in its own module; add one line here per section.
 const sections: Record<string, () => Promise<void>> = {
   pki: async () => (await import('./pki.js')).runPkiBench(),
+  controller: async () => (await import('./controller.js')).printControllerBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
