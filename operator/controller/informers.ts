@@ -1,6 +1,6 @@
 // client-node's informer relists on 410 but STOPS on any other error, and a watch can fail
 // silently: this wrapper restarts it with backoff and reports whether it synced and is healthy.
-import { makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ListPromise, type ObjectCache } from '@kubernetes/client-node';
+import { ListWatch, Watch, type Informer, type KubeConfig, type KubernetesObject, type ListPromise, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from '../runtime/logger.js';
 
 export type ObjectEvent = 'add' | 'update' | 'delete';
@@ -11,6 +11,8 @@ export interface WatchOptions<T extends KubernetesObject> {
   path: string;
   list: ListPromise<T>;
   labelSelector?: string;
+  /** e.g. metadata.name=x, to watch one object; the list function must apply it too. */
+  fieldSelector?: string;
   logger: Logger;
   onEvent: (event: ObjectEvent, obj: T) => void;
   /** Restart delays after errors: base doubling up to max. */
@@ -31,7 +33,8 @@ export class RestartingInformer<T extends KubernetesObject> {
 
   constructor(private readonly opts: WatchOptions<T>) {
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
-    this.informer = makeInformer(opts.kubeConfig, opts.path, opts.list, opts.labelSelector);
+    // What makeInformer builds, plus the field selector it does not pass on.
+    this.informer = new ListWatch(opts.path, new Watch(opts.kubeConfig), opts.list, false, opts.labelSelector, opts.fieldSelector);
     this.informer.on('add', (o) => this.emit('add', o));
     this.informer.on('update', (o) => this.emit('update', o));
     this.informer.on('delete', (o) => this.emit('delete', o));

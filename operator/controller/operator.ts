@@ -10,6 +10,7 @@ import { RestartingInformer, describeError } from './informers.js';
 import { makeClients, type Timings } from './kube.js';
 import { MANAGED_SELECTOR, keyOf } from './names.js';
 import { Reconciler } from './reconciler.js';
+import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface OperatorOptions {
@@ -81,7 +82,25 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       const key = keyOf(c.metadata.namespace, c.metadata.name);
       if (event === 'delete') queue.forget(key);
       queue.add(key);
+      referenced.sync(configs.cache.list());
     },
+  });
+  // The user's own Secrets (a brought-in CA, a store password) carry no operator label: each one
+  // gets a watch of its own (field selector on the name), so its creation or change acts at once.
+  const referenced = new ReferencedSecrets((namespace, name) => {
+    const onEvent = () => {
+      for (const c of configs.cache.list(namespace)) if (referencedSecretNames(c).includes(name)) queue.add(keyOf(namespace, c.metadata.name));
+    };
+    const fieldSelector = `metadata.name=${name}`;
+    return new RestartingInformer<V1Secret>({
+      name: `secret ${namespace}/${name}`,
+      kubeConfig: opts.kubeConfig,
+      path: `/api/v1/namespaces/${namespace}/secrets`,
+      fieldSelector,
+      list: () => clients.core.listNamespacedSecret({ namespace, fieldSelector }),
+      logger,
+      onEvent,
+    });
   });
   const secrets = new RestartingInformer<V1Secret>({
     name: 'secrets',
@@ -183,7 +202,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(resync);
-        await Promise.all(informers.map((i) => i.stop()));
+        await Promise.all([...informers.map((i) => i.stop()), referenced.stopAll()]);
         await queue.shutdown();
         await Promise.all(endpoints.map((e) => e.close()));
         logger.info('operator stopped');
