@@ -135,13 +135,16 @@ export class Reconciler {
       const own = m?.failure ?? w?.failure ?? done?.services.get(c.name);
       const failure = own ?? (overall && !m ? overall : undefined);
       if (own) failures.push({ component: c.name, failure: own });
+      // When an early step failed, the material already in place stays: report it as it was.
+      const kept = !done ? ctx.config.status?.components?.find((x) => x.name === c.name && x.secretName === c.secretName) : undefined;
       components.push({
         name: c.name,
         secretName: c.secretName,
         ...(m?.leaf ? { notAfter: isoSeconds(m.leaf.notAfter), fingerprint: m.leaf.fingerprint } : {}),
+        ...(kept?.notAfter ? { notAfter: kept.notAfter, fingerprint: kept.fingerprint } : {}),
         ...(c.workload ? { deployment: c.workload.deployment } : {}),
-        deploymentWired: !!w?.wired,
-        ...(w?.materialDigest ? { materialDigest: w.materialDigest } : {}),
+        deploymentWired: done ? !!w?.wired : !!kept?.deploymentWired && kept.deployment === c.workload?.deployment,
+        ...(w?.materialDigest ? { materialDigest: w.materialDigest } : kept?.materialDigest ? { materialDigest: kept.materialDigest } : {}),
         ...(failure ? { reason: failure.reason, message: failure.message } : {}),
       });
     }
