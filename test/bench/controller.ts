@@ -9,7 +9,7 @@
 // Run: `npx tsx test/bench/controller.ts` (or through `npm run bench`).
 import * as fs from 'node:fs';
 import yaml from 'js-yaml';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type PrivateKeySpec } from '../../operator/api/v1alpha1.js';
 import { startOperator, type RunningOperator } from '../../operator/controller/operator.js';
 import type { Timings } from '../../operator/controller/kube.js';
@@ -45,6 +45,7 @@ class TimingTotals {
 }
 
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 function loadExamples(): { stack: object[]; config: HonoTlsConfig } {
   const stack = (yaml.loadAll(fs.readFileSync('examples/hono-stack.yaml', 'utf8')) as Array<{ kind?: string; spec?: Record<string, unknown> }>).filter(Boolean);
@@ -84,6 +85,43 @@ async function untilReady(namespaces: Set<string>, timeoutMs: number): Promise<n
 async function createNamespaceWithStack(ns: string, stack: object[]): Promise<void> {
   await applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]);
   await applyObjects(stack, ns);
+}
+
+function writesBetween(c0: Map<string, number>, c1: Map<string, number>, resources?: Set<string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of c1) {
+    const [verb, resource] = k.split(' ') as [string, string];
+    const d = v - (c0.get(k) ?? 0);
+    if (d > 0 && WRITE_VERBS.has(verb) && (resources ? resources.has(resource) : resource !== 'leases')) out.push(`${k}: ${d}`);
+  }
+  return out;
+}
+
+/** Waits until nobody (but the apiserver's own leases) wrote anything for `quietMs`. */
+async function untilQuiet(quietMs: number, timeoutMs: number): Promise<void> {
+  const t0 = performance.now();
+  let prev = await apiserverRequestCounts();
+  for (;;) {
+    await sleep(quietMs);
+    const now = await apiserverRequestCounts();
+    const w = writesBetween(prev, now);
+    if (w.length === 0) return;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the cluster was not quiet within ${timeoutMs / 1000}s: ${w.join(', ')}`);
+    prev = now;
+  }
+}
+
+/** Who posted the Events seen since `since` ("component reason xN"), to tell the operator's from others'. */
+async function eventSources(since: Date): Promise<string> {
+  const core = testKubeConfig().makeApiClient(CoreV1Api);
+  const counts = new Map<string, number>();
+  for (const e of (await core.listEventForAllNamespaces({})).items) {
+    const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+    if (!t || new Date(t) < since) continue;
+    const k = `${e.source?.component ?? e.reportingComponent ?? '?'} ${e.reason ?? '?'}`;
+    counts.set(k, (counts.get(k) ?? 0) + (e.count ?? 1));
+  }
+  return [...counts].map(([k, v]) => `${k} x${v}`).join(', ') || 'none found';
 }
 
 const median = (xs: number[]) => {
@@ -160,24 +198,22 @@ export async function runControllerBench(): Promise<ControllerBenchResult> {
       `${timings.since(before)}; peak RSS ${maxRssMiB().toFixed(0)} MiB`,
     ]);
 
-    // 3. steady state: nothing changes, so nothing is written (resyncs included).
-    await sleep(5_000);
+    // 3. steady state: nothing changes, so nothing is written (resyncs included). First let
+    // kube-controller-manager finish the rollouts the wiring started (its ReplicaSets, Pods, Events).
+    say(`waiting for the cluster to be quiet (kube-controller-manager rolling out ${configs + 2 * runs} stacks) ...`);
+    await untilQuiet(5_000, 300_000);
     const c0 = await apiserverRequestCounts();
+    const windowStart = new Date();
     say(`steady state: watching writes for ${steadySeconds}s ...`);
     await sleep(steadySeconds * 1000);
     const c1 = await apiserverRequestCounts();
-    const writes: string[] = [];
-    steadyWrites = 0;
-    for (const [k, v] of c1) {
-      const [verb, resource] = k.split(' ') as [string, string];
-      const d = v - (c0.get(k) ?? 0);
-      if (d > 0 && WRITE_VERBS.has(verb) && OPERATOR_RESOURCES.has(resource)) {
-        steadyWrites += d;
-        writes.push(`${k}: ${d}`);
-      }
-    }
+    const writes = writesBetween(c0, c1, OPERATOR_RESOURCES);
+    steadyWrites = writes.reduce((n, w) => n + Number(w.split(': ')[1]), 0);
+    const others = writesBetween(c0, c1).filter((w) => !writes.includes(w));
+    if (others.length) writes.push(`(not the operator's kinds: ${others.join(', ')})`);
+    if (writes.some((w) => w.includes(' events:'))) writes.push(`events by source: ${await eventSources(windowStart)}`);
     rows.push([`writes during ${steadySeconds} s of steady state (${configs + 2 * runs} configs, resync every ${resyncSeconds} s)`, String(steadyWrites), writes.join(', ') || 'none']);
-    rows.push(['peak RSS (resourceUsage maxRSS)', `${maxRssMiB().toFixed(0)} MiB`, `operator in-process; the bench process alone peaked at ${baselineRss.toFixed(0)} MiB before it started`]);
+    rows.push(['peak RSS (resourceUsage maxRSS)', `${maxRssMiB().toFixed(0)} MiB`, `operator in-process; the bench process alone peaked at ${baselineRss.toFixed(0)} MiB before it started; now: RSS ${mib(process.memoryUsage().rss)}, heap used ${mib(process.memoryUsage().heapUsed)}`]);
     rows.push(['operator total: issuing (keys + signing) vs API calls', `${(timings.issueMs / 1000).toFixed(2)} s vs ${(timings.apiMs / 1000).toFixed(2)} s`, `${timings.apiCalls} API calls; summed over reconciles (they overlap)`]);
   } finally {
     await op?.stop();
