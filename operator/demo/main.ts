@@ -63,6 +63,7 @@ async function main(): Promise<number> {
       say('The control plane keeps running:');
       say(`  export KUBECONFIG=${kubeconfigPath}`);
       say(`  ${binDir}/kubectl get honotlsconfigs,secrets,deployments,replicasets -n ${args.namespace}`);
+      say(`  npx tsx operator/main.ts --kubeconfig ${kubeconfigPath} --namespace ${args.namespace}   # the operator again (the demo's stopped with it)`);
       say('  npm run cluster -- down     # when done');
     }
     return r.ok ? 0 : 1;
