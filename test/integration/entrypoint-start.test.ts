@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { withNamespace } from '../helpers/cluster.js';
+import { installCrds, withNamespace } from '../helpers/cluster.js';
 
 const run = promisify(execFile);
 const repo = process.cwd();
@@ -22,7 +22,17 @@ test('the image start command: built entry point + production dependencies only;
   t.deepEqual([...new Set(fromMajors)], [process.versions.node.split('.')[0]]);
   t.regex(dockerfile, /npm ci --omit=dev/);
   t.regex(dockerfile, /^ENTRYPOINT \["node", "dist\/operator\/main\.js"\]$/m);
+  t.regex(dockerfile, /^USER \d+:\d+$/m, 'a numeric non-root user');
+  // Every file the build context must carry exists and passes .dockerignore (deny all, then allow).
+  const allowed = fs.readFileSync(path.join(repo, '.dockerignore'), 'utf8').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+  for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const src of m[1]!.split(/\s+/)) {
+      t.true(fs.existsSync(path.join(repo, src)), `COPY ${src}: missing`);
+      t.true(allowed.includes(src.replace(/\/$/, '')), `COPY ${src}: excluded by .dockerignore`);
+    }
+  }
 
+  await installCrds(); // the operator is ready once its informers listed, HonoTlsConfigs included
   const ns = await withNamespace(t, 'entrypoint');
   const app = fs.mkdtempSync(path.join(os.tmpdir(), 'hono-image-'));
   t.teardown(() => fs.rmSync(app, { recursive: true, force: true }));
