@@ -7,12 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import yaml from 'js-yaml';
 import winston from 'winston';
-import { AppsV1Api, CustomObjectsApi, type KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../api/v1alpha1.js';
+import { AppsV1Api, type KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
+import type { HonoTlsConfig } from '../api/v1alpha1.js';
 import { startOperator } from '../controller/operator.js';
 import { ownedFields } from '../controller/apply-body.js';
 import { TLS_DIGEST_ANNOTATION } from '../controller/names.js';
 import { applyYamlFile, installCrds, kubectl, testKubeConfig } from '../../test/helpers/cluster.js';
+import { waitReady } from '../../test/integration/controller-fixtures.js';
 import { allSixProven, formatChannelTable, proveChannels, type ChannelResult } from '../../test/peers/channels.js';
 import { table } from '../../test/peers/table.js';
 
@@ -99,7 +100,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   });
   try {
     await step(`applying HonoTlsConfig ${configName} (${configFile})`, () => applyYamlFile(configFile, namespace));
-    const ready = await step(`waiting for ${configName} to be Ready`, () => waitReady(kc, namespace, configName, opts.readyTimeoutMs ?? 120_000));
+    const ready = await step(`waiting for ${configName} to be Ready`, () => waitReady(namespace, configName, opts.readyTimeoutMs ?? 120_000));
     result.components = await step('waiting for the wired Deployments to roll out new ReplicaSets', () => componentRows(kc, namespace, ready));
     log('');
     log(formatComponentTable(result.components));
@@ -119,21 +120,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   if (result.channels.length && !allSixProven(result.channels)) result.failures.push('not all six channels were proven');
   result.ok = result.failures.length === 0 && result.channels.length > 0;
   return result;
-}
-
-/** Polls until the config is Ready for its current generation. */
-export async function waitReady(kc: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<HonoTlsConfig> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const deadline = Date.now() + timeoutMs;
-  let last = 'not reconciled yet';
-  for (;;) {
-    const cfg = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as HonoTlsConfig;
-    const c = cfg.status?.conditions?.find((x) => x.type === 'Ready');
-    if (c?.status === 'True' && (cfg.status?.observedGeneration ?? c.observedGeneration) === cfg.metadata.generation) return cfg;
-    if (c) last = `${c.reason}: ${c.message}`;
-    if (Date.now() > deadline) throw new Error(`${namespace}/${name} not Ready after ${timeoutMs / 1000}s (${last})`);
-    await sleep(250);
-  }
 }
 
 /** The ReplicaSet whose pod template carries the Deployment's current TLS digest. */

@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import type { HonoTlsConfig, TrustStoreFormat } from '../../operator/api/v1alpha1.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
-import { waitReady } from '../../operator/demo/run.js';
+import { waitReady } from '../integration/controller-fixtures.js';
 import { applyObjects, applyYamlFile, installCrds, testKubeConfig, withNamespace } from '../helpers/cluster.js';
 import { CHANNELS } from '../peers/channel-table.js';
 import { allSixProven, formatChannelTable, proveChannels } from '../peers/channels.js';
@@ -30,7 +30,7 @@ for (const [format, peer] of [
     config.metadata = { name: seed.metadata.name, namespace: ns };
     config.spec.trustStore = { format: format as TrustStoreFormat };
     await applyObjects([config]);
-    await waitReady(testKubeConfig(), ns, config.metadata.name, 120_000);
+    await waitReady(ns, config.metadata.name, 120_000);
     const rows = await proveChannels(testKubeConfig(), ns, config.metadata.name);
     t.log(formatChannelTable(rows));
     t.true(allSixProven(rows));

@@ -6,7 +6,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type Ku
 import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
-import { waitReady } from '../../operator/demo/run.js';
+import { waitReady } from './controller-fixtures.js';
 import { applyObjects, applyYamlFile, impersonatedKubeConfig, installCrds, withNamespace } from '../helpers/cluster.js';
 import { renderKustomize, type K8sObject } from './deploy-render.js';
 
@@ -37,7 +37,7 @@ async function fullReconcile(t: ExecutionContext, kc: KubeConfig, ns: string): P
   const custom = kc.makeApiClient(CustomObjectsApi);
   const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })) as { items: Array<{ metadata: { name: string } }> };
   t.is(list.items.length, 1);
-  const cfg = await waitReady(kc, ns, list.items[0]!.metadata.name, 120_000);
+  const cfg = await waitReady(ns, list.items[0]!.metadata.name, 120_000);
   const comps = cfg.status?.components ?? [];
   t.true(comps.length >= 6, `a multi-component config (${comps.length} components)`);
   for (const c of comps) {
