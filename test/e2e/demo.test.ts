@@ -13,7 +13,7 @@ test('npm run demo, core: the example stack is wired and all six channels are pr
   const ns = await withNamespace(t, 'demo');
   const lines: string[] = [];
   const r = await runDemo({ namespace: ns, log: (l) => lines.push(l) });
-  t.log(lines.join('\n'));
+  if (!r.ok) t.log(lines.join('\n'));
   t.deepEqual(r.failures, []);
   t.true(r.ok);
 
