@@ -88,6 +88,9 @@ test('namespaced mode: the Role from deploy/namespaced suffices for a full recon
   t.is(await status(() => core.listNamespacedSecret({ namespace: other })), 403, 'Secrets of another namespace');
   t.is(await status(() => core.listSecretForAllNamespaces({})), 403, 'Secrets cluster-wide');
   t.is(await status(() => core.listNamespacedSecret({ namespace: 'kube-system' })), 403, 'kube-system Secrets');
+  const apps = kc.makeApiClient(AppsV1Api);
+  t.is(await status(() => apps.listNamespacedDeployment({ namespace: other })), 403, 'Deployments of another namespace');
+  t.is(await status(() => core.createNamespacedSecret({ namespace: other, body: { metadata: { name: 'planted' } } })), 403, 'creating Secrets in another namespace');
   const custom = kc.makeApiClient(CustomObjectsApi);
   t.is(await status(() => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })), 403, 'HonoTlsConfigs cluster-wide');
 });
