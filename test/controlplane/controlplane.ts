@@ -565,6 +565,12 @@ async function startOnce(opts: StartOptions & { log: (line: string) => void; bin
       // No cloud, no nodes: nothing to allocate.
       '--allocate-node-cidrs=false',
       '--cluster-name=hono-test',
+      // Tests delete dozens of namespaces at once; at the default 20 QPS the namespace
+      // controller's calls starve the deployment controller for a minute or more.
+      '--kube-api-qps=300',
+      '--kube-api-burst=600',
+      '--concurrent-deployment-syncs=10',
+      '--concurrent-replicaset-syncs=10',
     ]);
     await waitFor(kcm, 'healthy', 60_000, async () => {
       const r = await httpGet(`https://127.0.0.1:${kcmPort}/healthz`, { insecure: true });
