@@ -153,7 +153,7 @@ export interface components {
                         /** @description Name of the Secret holding the CA. */
                         secretName: string;
                     };
-                    /** @description Let cert-manager issue: the operator creates a cert-manager Certificate per component and wires the Secret cert-manager fills. */
+                    /** @description Let cert-manager issue (NOT IMPLEMENTED YET, on the roadmap): the spec is accepted, and the operator reports Ready=False with reason IssuerNotImplemented. Use selfSigned or ca for now. */
                     certManager?: {
                         /** @description The cert-manager issuer to use. */
                         issuerRef: {
