@@ -71,57 +71,67 @@ test('different keys run in parallel up to the concurrency', async (t) => {
   t.is(maxRunning, 3);
 });
 
+/** Polls until cond() holds; timers under a loaded CI may fire late, so wait generously. */
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
 test('failures back off exponentially up to the cap; success resets', async (t) => {
   const times: number[] = [];
   let failUntil = 4;
   const outcomes: string[] = [];
   const q = new WorkQueue({
     concurrency: 1,
-    baseDelayMs: 20,
-    maxDelayMs: 60,
+    baseDelayMs: 100,
+    maxDelayMs: 150,
     handler: async () => {
       times.push(Date.now());
       if (times.length <= failUntil) throw new Error('boom');
     },
     onDone: (_k, o) => outcomes.push(o.result),
   });
-  t.is(q.backoffMs('k'), 20);
+  t.is(q.backoffMs('k'), 100);
   q.add('k');
-  while (times.length < 5) await sleep(10);
-  await q.idle();
+  await until(() => outcomes.length === 5, 'five runs');
   t.deepEqual(outcomes, ['error', 'error', 'error', 'error', 'success']);
   const gaps = times.slice(1).map((x, i) => x - times[i]!);
-  // 20, 40, 60 (capped), 60 (capped); timers may fire a little late, never early.
-  t.true(gaps[0]! >= 18 && gaps[0]! < 40, `gap 1 ${gaps[0]}`);
-  t.true(gaps[1]! >= 38 && gaps[1]! < 60, `gap 2 ${gaps[1]}`);
-  t.true(gaps[2]! >= 58 && gaps[2]! < 100, `gap 3 ${gaps[2]}`);
-  t.true(gaps[3]! >= 58 && gaps[3]! < 100, `gap 4 ${gaps[3]}`);
+  // Expected 100, 150 (doubled, capped), 150, 150. Timers may fire late, never early; the upper
+  // bounds only tell the cap from uncapped doubling (which would give 200, 400, 800).
+  t.true(gaps[0]! >= 98, `gap 1 ${gaps[0]}`);
+  t.true(gaps[1]! >= 148, `gap 2 ${gaps[1]}`);
+  t.true(gaps[2]! >= 148 && gaps[2]! < 400, `gap 3 ${gaps[2]}`);
+  t.true(gaps[3]! >= 148 && gaps[3]! < 800, `gap 4 ${gaps[3]}`);
   t.is(q.failureCount('k'), 0);
   failUntil = 0;
+  await q.shutdown();
 });
 
 test('retry results back off too; requeueAfter schedules the next run', async (t) => {
-  let runs = 0;
+  const times: number[] = [];
   const q = new WorkQueue({
     concurrency: 1,
-    baseDelayMs: 15,
+    baseDelayMs: 50,
     maxDelayMs: 1000,
     handler: async () => {
-      runs++;
-      if (runs === 1) return { retry: true };
-      if (runs === 2) return { requeueAfterMs: 30 };
+      times.push(Date.now());
+      if (times.length === 1) return { retry: true };
+      if (times.length === 2) return { requeueAfterMs: 80 };
       return {};
     },
   });
   q.add('k');
   await q.idle();
-  t.is(runs, 1);
+  t.is(times.length, 1);
   t.is(q.failureCount('k'), 1);
-  await sleep(25);
-  t.is(runs, 2);
+  await until(() => times.length === 2, 'the retry');
+  t.true(times[1]! - times[0]! >= 48, 'the retry waited for its backoff');
+  await until(() => times.length === 3, 'the requeue');
   t.is(q.failureCount('k'), 0);
-  await sleep(45);
-  t.is(runs, 3);
+  t.true(times[2]! - times[1]! >= 78, 'the requeue waited requeueAfterMs');
   await q.shutdown();
 });
 
