@@ -171,8 +171,11 @@ test('a missing Deployment and Service are reported, the others are wired, and e
   t.is(ready.reason, 'DeploymentMissing');
   t.regex(ready.message, /hono-adapter-mqtt-vertx/);
   for (const c of status!.components!) if (c.deployment && c.name !== 'mqtt') t.true(c.deploymentWired, `${c.name} is wired`);
-  const events = await clients().core.listNamespacedEvent({ namespace: ns });
-  t.true(events.items.some((e) => e.reason === 'DeploymentMissing' && e.type === 'Warning'));
+  // The Warning follows the status write that reports the failure.
+  await waitFor('a DeploymentMissing Warning event', async () =>
+    (await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'DeploymentMissing' && e.type === 'Warning'),
+  10_000);
+  t.pass('DeploymentMissing Warning recorded');
 
   const mqtt = STACK.find((s) => s.component === 'mqtt')!;
   let appeared = Date.now();
