@@ -1,5 +1,6 @@
 // The CA step. selfSigned: the CA lives in its own Secret (never mounted), created once and
 // loaded afterwards. ca: the user's Secret is read and validated. certManager: not yet.
+import type { V1Secret } from '@kubernetes/client-node';
 import { CertificateAuthority } from '../pki/ca.js';
 import { isPkiError } from '../pki/errors.js';
 import type { Plan } from '../plan/types.js';
@@ -7,7 +8,7 @@ import { AuthorityIssuer } from '../issuers/authority-issuer.js';
 import { CERT_MANAGER_NOT_IMPLEMENTED } from '../issuers/cert-manager.js';
 import type { Issuer } from '../issuers/issuer.js';
 import { decodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
-import { readOrUndefined } from './kube.js';
+import { isConflict } from './kube.js';
 import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ANNOTATION, labelValue } from './names.js';
 
 function asStrings(data: Record<string, string> | undefined): Record<string, string> {
@@ -29,7 +30,7 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
       return { failure: { ...CERT_MANAGER_NOT_IMPLEMENTED, retry: false } };
     case 'ca': {
       const name = plan.issuer.caSecretName;
-      const secret = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name, namespace })));
+      const secret = await ctx.read.secret(namespace, name);
       if (!secret) {
         return {
           failure: {
@@ -49,8 +50,7 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
     case 'selfSigned': {
       const spec = plan.issuer;
       const name = spec.caSecretName;
-      const secret = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name, namespace })));
-      if (secret) {
+      const load = async (secret: V1Secret): Promise<{ issuer: Issuer } | { failure: Failure }> => {
         if (!isOwnedBy(secret, ctx.config)) {
           return {
             failure: {
@@ -72,7 +72,9 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
             },
           };
         }
-      }
+      };
+      const secret = await ctx.read.secret(namespace, name);
+      if (secret) return load(secret);
       const ca = await ctx.timings.issue(() =>
         CertificateAuthority.createSelfSigned(
           { commonName: spec.commonName, intermediate: spec.intermediate, durationMs: spec.durationMs, privateKey: spec.privateKey },
@@ -81,22 +83,31 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
       );
       const data: Record<string, string> = {};
       for (const [k, v] of Object.entries(ca.toSecretData())) data[k] = Buffer.from(v).toString('base64');
-      await ctx.timings.api(() =>
-        ctx.clients.core.createNamespacedSecret({
-          namespace,
-          body: {
-            metadata: {
-              name,
-              namespace,
-              labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONFIG_LABEL]: labelValue(plan.configName) },
-              annotations: { [ROLE_ANNOTATION]: 'ca' },
-              ownerReferences: [ownerReference(ctx.config)],
+      let created: V1Secret;
+      try {
+        created = await ctx.timings.api(() =>
+          ctx.clients.core.createNamespacedSecret({
+            namespace,
+            body: {
+              metadata: {
+                name,
+                namespace,
+                labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONFIG_LABEL]: labelValue(plan.configName) },
+                annotations: { [ROLE_ANNOTATION]: 'ca' },
+                ownerReferences: [ownerReference(ctx.config)],
+              },
+              type: 'Opaque',
+              data,
             },
-            type: 'Opaque',
-            data,
-          },
-        }),
-      );
+          }),
+        );
+      } catch (err) {
+        // Created meanwhile (a racing run): load that one rather than fail.
+        const live = isConflict(err) ? await ctx.read.liveSecret(namespace, name) : undefined;
+        if (!live) throw err;
+        return load(live);
+      }
+      ctx.read.wrote('secret', namespace, name, created);
       ctx.logger.info('created CA', { secret: name, fingerprint: ca.fingerprint });
       await ctx.events.record(ctx.config, 'Normal', 'CaCreated', `Created CA in Secret ${name} (fingerprint ${ca.fingerprint})`);
       return { issuer: new AuthorityIssuer('selfSigned', ca) };

@@ -5,9 +5,12 @@ import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { EventRecorder } from './events.js';
 import type { KubeClients, Timings } from './kube.js';
+import type { ObjectReader } from './reader.js';
 
 export interface ReconcileContext {
   clients: KubeClients;
+  /** Reads of Secrets, Deployments and Services: informer caches where they exist. */
+  read: ObjectReader;
   config: HonoTlsConfig;
   clock: Clock;
   logger: Logger;

@@ -2,7 +2,6 @@
 // fields and their Secrets go. The previous set is read from the status the operator wrote.
 import type { Plan } from '../plan/types.js';
 import { isOwnedBy, type ReconcileContext } from './context.js';
-import { readOrUndefined } from './kube.js';
 import { unwireDeployment } from './workloads.js';
 
 export async function removeDropped(ctx: ReconcileContext, plan: Plan): Promise<void> {
@@ -14,9 +13,10 @@ export async function removeDropped(ctx: ReconcileContext, plan: Plan): Promise<
     }
     const name = previous.secretName;
     if (name && !wantedSecrets.has(name)) {
-      const secret = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name, namespace: plan.namespace })));
+      const secret = await ctx.read.secret(plan.namespace, name);
       if (secret && isOwnedBy(secret, ctx.config)) {
         await ctx.timings.api(() => ctx.clients.core.deleteNamespacedSecret({ name, namespace: plan.namespace }));
+        ctx.read.wrote('secret', plan.namespace, name, undefined);
         ctx.logger.info('deleted the Secret of a dropped component', { secret: name, component: previous.name });
       }
     }

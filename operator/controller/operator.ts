@@ -9,6 +9,7 @@ import { OperatorMetrics } from '../runtime/metrics.js';
 import { RestartingInformer, describeError } from './informers.js';
 import { makeClients, type Timings } from './kube.js';
 import { MANAGED_SELECTOR, keyOf } from './names.js';
+import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
 import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
 import { WorkQueue } from './workqueue.js';
@@ -55,7 +56,13 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const clients = makeClients(opts.kubeConfig);
   const metrics = new OperatorMetrics({ processMetrics: opts.metricsPort !== undefined });
   const ns = opts.namespace;
-  const reconciler = new Reconciler({ clients, clock, logger, metrics, onTimings: opts.onTimings });
+  // The caches are filled before the first config event (see `ready` below); a miss reads live.
+  const reads = new Reads(clients, {
+    secret: (namespace, name) => secrets.cache.get(name, namespace) ?? referenced.cached(namespace, name),
+    deployment: (namespace, name) => deployments.cache.get(name, namespace),
+    service: (namespace, name) => services.cache.get(name, namespace),
+  });
+  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings });
 
   const queue = new WorkQueue({
     concurrency: opts.concurrency ?? 4,

@@ -14,6 +14,7 @@ import { describeError } from './informers.js';
 import { Timings, readOrUndefined, type KubeClients } from './kube.js';
 import { FINALIZER, splitKey } from './names.js';
 import { ensurePassword } from './password.js';
+import { Reads } from './reader.js';
 import { ensureComponentSecrets, type ComponentMaterial } from './secrets.js';
 import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
@@ -26,15 +27,19 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   metrics: OperatorMetrics;
+  /** Cached reads (the operator's informers); without it every read is a live GET. */
+  reads?: Reads;
   /** Observes the split between API time and issuing time of each reconcile. */
   onTimings?: (key: string, t: Timings) => void;
 }
 
 export class Reconciler {
   private readonly events: EventRecorder;
+  private readonly reads: Reads;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.events = new EventRecorder(deps.clients.core, deps.logger);
+    this.reads = deps.reads ?? new Reads(deps.clients);
   }
 
   async reconcile(key: string): Promise<HandlerResult> {
@@ -43,6 +48,7 @@ export class Reconciler {
     const logger = this.deps.logger.child({ key });
     let config: HonoTlsConfig | undefined;
     try {
+      // The desired state is read live: a cached copy may lag the operator's own status and finalizer writes.
       config = (await timings.api(() =>
         readOrUndefined(() => this.deps.clients.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })),
       )) as HonoTlsConfig | undefined;
@@ -50,7 +56,7 @@ export class Reconciler {
         this.deps.metrics.setExpiries(namespace, name, []);
         return {};
       }
-      const ctx: ReconcileContext = { clients: this.deps.clients, config, clock: this.deps.clock, logger, events: this.events, timings };
+      const ctx: ReconcileContext = { clients: this.deps.clients, read: this.reads.forReconcile(timings), config, clock: this.deps.clock, logger, events: this.events, timings };
       if (config.metadata.deletionTimestamp) return await this.finalize(ctx);
       return await this.apply(ctx);
     } catch (err) {

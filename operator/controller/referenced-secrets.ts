@@ -36,6 +36,12 @@ export class ReferencedSecrets {
     }
   }
 
+  /** The watched Secret, once its watch has listed. */
+  cached(namespace: string, name: string): V1Secret | undefined {
+    const w = this.watches.get(keyOf(namespace, name));
+    return w?.hasSynced ? w.cache.get(name, namespace) : undefined;
+  }
+
   get size(): number {
     return this.watches.size;
   }

@@ -8,7 +8,6 @@ import { fingerprint } from '../pki/inspect.js';
 import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/index.js';
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
-import { readOrUndefined } from './kube.js';
 import { checkLeaf, firstPem } from './leaf-check.js';
 import { secretMaterialDigest } from './material-digest.js';
 import {
@@ -54,9 +53,7 @@ export async function ensureComponentSecrets(
   // 1. Read every Secret and decide, per component, whether its leaf is still good; issue in parallel.
   const leaves = await Promise.all(
     plan.components.map(async (c): Promise<{ existing?: V1Secret; leaf?: Leaf; failure?: Failure }> => {
-      const existing = await ctx.timings.api(() =>
-        readOrUndefined(() => ctx.clients.core.readNamespacedSecret({ name: c.secretName, namespace })),
-      );
+      const existing = await ctx.read.secret(namespace, c.secretName);
       if (existing && !isOwnedBy(existing, ctx.config)) {
         return {
           existing,
@@ -259,10 +256,12 @@ async function writeIfChanged(ctx: ReconcileContext, desired: V1Secret, existing
   if (existing && existing.type !== desired.type) {
     // type is immutable: replace the object
     await ctx.timings.api(() => ctx.clients.core.deleteNamespacedSecret({ name, namespace }));
+    ctx.read.wrote('secret', namespace, name, undefined);
     existing = undefined;
   }
   if (!existing) {
-    await ctx.timings.api(() => ctx.clients.core.createNamespacedSecret({ namespace, body: desired }));
+    // A 409 here fails the reconcile: it retries from fresh reads rather than overwrite what appeared.
+    ctx.read.wrote('secret', namespace, name, await ctx.timings.api(() => ctx.clients.core.createNamespacedSecret({ namespace, body: desired })));
     return true;
   }
   const annotations = { ...(existing.metadata?.annotations ?? {}), ...(desired.metadata?.annotations ?? {}) };
@@ -276,6 +275,6 @@ async function writeIfChanged(ctx: ReconcileContext, desired: V1Secret, existing
       annotations,
     },
   };
-  await ctx.timings.api(() => ctx.clients.core.replaceNamespacedSecret({ name, namespace, body }));
+  ctx.read.wrote('secret', namespace, name, await ctx.timings.api(() => ctx.clients.core.replaceNamespacedSecret({ name, namespace, body })));
   return true;
 }

@@ -1,7 +1,6 @@
 // Services named by components: their names are in the certificates anyway, but a missing one is
 // reported (and its appearance, seen by the Service watch, triggers a reconcile).
 import type { Failure, ReconcileContext } from './context.js';
-import { readOrUndefined } from './kube.js';
 
 export async function checkServices(ctx: ReconcileContext): Promise<Map<string, Failure>> {
   const namespace = ctx.config.metadata.namespace;
@@ -10,7 +9,7 @@ export async function checkServices(ctx: ReconcileContext): Promise<Map<string, 
     (ctx.config.spec.components ?? []).map(async (c, i) => {
       if (!c.serviceName) return;
       const name = c.serviceName;
-      const svc = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.core.readNamespacedService({ name, namespace })));
+      const svc = await ctx.read.service(namespace, name);
       if (!svc) {
         out.set(c.name, {
           reason: 'ServiceMissing',

@@ -4,7 +4,6 @@
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1EnvVar, type V1Volume, type V1VolumeMount } from '@kubernetes/client-node';
 import type { Failure, ReconcileContext } from './context.js';
 import { applyBody, isEmpty, ownedFields, wiringApplied, type ContainerWiring, type DeploymentWiring } from './apply-body.js';
-import { readOrUndefined } from './kube.js';
 import { combineDigests } from './material-digest.js';
 import { FIELD_MANAGER, TLS_DIGEST_ANNOTATION } from './names.js';
 import type { ComponentMaterial } from './secrets.js';
@@ -22,9 +21,10 @@ export interface WiringOutcome {
 const applyOptions = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 
 async function apply(ctx: ReconcileContext, namespace: string, name: string, w: DeploymentWiring | undefined): Promise<void> {
-  await ctx.timings.api(() =>
+  const d = await ctx.timings.api(() =>
     ctx.clients.apps.patchNamespacedDeployment({ name, namespace, body: applyBody(namespace, name, w), fieldManager: FIELD_MANAGER, force: true }, applyOptions),
   );
+  ctx.read.wrote('deployment', namespace, name, d);
 }
 
 /** Wires every Deployment named by the plan; components sharing a Deployment are applied together. */
@@ -53,7 +53,7 @@ async function wireOne(ctx: ReconcileContext, namespace: string, name: string, m
     // Applying a subset would strip the others' fields: keep the Deployment as it is for now.
     return fail({ reason: 'MaterialNotReady', message: `material of ${notReady.map((m) => m.component.name).join(', ')} is not ready`, retry: true }, notReady);
   }
-  const d = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.apps.readNamespacedDeployment({ name, namespace })));
+  const d = await ctx.read.deployment(namespace, name);
   if (!d) {
     return fail({ reason: 'DeploymentMissing', message: `Deployment ${name} does not exist in namespace ${namespace}; it is wired as soon as it appears`, retry: true });
   }
@@ -118,7 +118,7 @@ function buildWiring(d: V1Deployment, ms: ComponentMaterial[]): { wiring: Deploy
 
 /** Removes every field the operator applied to the Deployment; the user's fields stay. */
 export async function unwireDeployment(ctx: ReconcileContext, namespace: string, name: string): Promise<boolean> {
-  const d = await ctx.timings.api(() => readOrUndefined(() => ctx.clients.apps.readNamespacedDeployment({ name, namespace })));
+  const d = await ctx.read.deployment(namespace, name);
   if (!d || isEmpty(ownedFields(d))) return false;
   await apply(ctx, namespace, name, undefined);
   ctx.logger.info('unwired deployment', { deployment: name });

@@ -1,6 +1,7 @@
 // Idempotence, counted by the apiserver itself (apiserver_request_total): after Ready, a resync
-// window and an operator restart cause zero writes. This file runs on its own control plane,
-// so no other test's writes land in the counts.
+// window and an operator restart cause zero writes, and a resync GETs only its config (the rest
+// comes from the informer caches). This file runs on its own control plane, so no other test's
+// requests land in the counts.
 import test from 'ava';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
 import { applyObjects, apiserverRequestCounts, withNamespace } from '../helpers/cluster.js';
@@ -22,6 +23,18 @@ test.after.always(async () => {
 const WATCHED = ['secrets', 'deployments', 'replicasets', 'pods', 'events', 'honotlsconfigs', 'honotlsconfigs/status'];
 const READ_VERBS = new Set(['GET', 'LIST', 'WATCH', 'CONNECT']);
 
+// Resources the reconcile reads; GETs only (the informers' LIST/WATCH are not per resync).
+const READ = ['secrets', 'deployments', 'services', 'honotlsconfigs'];
+function operatorGets(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of READ) {
+    const k = `GET ${r}`;
+    const d = (after.get(k) ?? 0) - (before.get(k) ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return out;
+}
+
 function writes(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of after) {
@@ -33,7 +46,7 @@ function writes(before: Map<string, number>, after: Map<string, number>): Record
   return out;
 }
 
-test('after Ready: a resync window and an operator restart write nothing (apiserver_request_total)', async (t) => {
+test('after Ready: a resync window and an operator restart write nothing, resyncs read from the caches (apiserver_request_total)', async (t) => {
   const ns = await withNamespace(t, 'ctrl-steady');
   await applyStack(ns);
   const timings: { apiMs: number; issueMs: number; apiCalls: number; wallMs: number; apiWallMs: number; issueWallMs: number }[] = [];
@@ -65,8 +78,16 @@ test('after Ready: a resync window and an operator restart write nothing (apiser
   const c1 = await apiserverRequestCounts();
   t.true(timings.length - resyncsBefore >= 3, `resyncs ran (${timings.length - resyncsBefore})`);
   t.deepEqual(writes(c0, c1), {}, 'no writes during the resync window');
-  const reads = [...c1].filter(([k]) => k.startsWith('GET ')).reduce((n, [k, v]) => n + v - (c0.get(k) ?? 0), 0);
-  t.true(reads > 0, 'the operator did reconcile (it read objects)');
+  // GETs of what the operator reads (the controller-manager GETs other resources, e.g. leases).
+  const gets = operatorGets(c0, c1);
+  const resyncs = timings.length - resyncsBefore;
+  const total = Object.values(gets).reduce((a, b) => a + b, 0);
+  t.log(`GETs in the resync window: ${JSON.stringify(gets)} over ${resyncs} resyncs of 1 config: ${(total / resyncs).toFixed(1)} per resync`);
+  // Measured: 22 GETs per resync of this 7-component config before the reconcile read the informer
+  // caches, 1 after (the config itself, read live). A cache miss or a write still in flight reads live.
+  t.is(gets['GET honotlsconfigs'] ?? 0, resyncs, 'each resync read its config live, once');
+  const cachedKinds = total - (gets['GET honotlsconfigs'] ?? 0);
+  t.true(cachedKinds < resyncs, `Secrets, Deployments and Services come from the caches (${cachedKinds} GETs in ${resyncs} resyncs)`);
 
   await op.stop();
   const op2 = await runOperator(t, ns, { resyncMs: 1000 });
