@@ -7,9 +7,8 @@ import type { Plan } from '../plan/types.js';
 import { AuthorityIssuer } from '../issuers/authority-issuer.js';
 import { CERT_MANAGER_NOT_IMPLEMENTED } from '../issuers/cert-manager.js';
 import type { Issuer } from '../issuers/issuer.js';
-import { decodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
-import { isConflict } from './kube.js';
-import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ANNOTATION, labelValue } from './names.js';
+import { decodeData, isOwnedBy, type Failure, type ReconcileContext } from './context.js';
+import { createOwnedSecret } from './owned-secret.js';
 
 function asStrings(data: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -81,33 +80,9 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
           ctx.clock,
         ),
       );
-      const data: Record<string, string> = {};
-      for (const [k, v] of Object.entries(ca.toSecretData())) data[k] = Buffer.from(v).toString('base64');
-      let created: V1Secret;
-      try {
-        created = await ctx.timings.api(() =>
-          ctx.clients.core.createNamespacedSecret({
-            namespace,
-            body: {
-              metadata: {
-                name,
-                namespace,
-                labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONFIG_LABEL]: labelValue(plan.configName) },
-                annotations: { [ROLE_ANNOTATION]: 'ca' },
-                ownerReferences: [ownerReference(ctx.config)],
-              },
-              type: 'Opaque',
-              data,
-            },
-          }),
-        );
-      } catch (err) {
-        // Created meanwhile (a racing run): load that one rather than fail.
-        const live = isConflict(err) ? await ctx.read.liveSecret(namespace, name) : undefined;
-        if (!live) throw err;
-        return load(live);
-      }
-      ctx.read.wrote('secret', namespace, name, created);
+      const result = await createOwnedSecret(ctx, { namespace, name, configName: plan.configName, role: 'ca', data: ca.toSecretData() });
+      // Created meanwhile by a racing run: load that one rather than fail.
+      if ('existing' in result) return load(result.existing);
       ctx.logger.info('created CA', { secret: name, fingerprint: ca.fingerprint });
       await ctx.events.record(ctx.config, 'Normal', 'CaCreated', `Created CA in Secret ${name} (fingerprint ${ca.fingerprint})`);
       return { issuer: new AuthorityIssuer('selfSigned', ca) };

@@ -1,11 +1,9 @@
 // The store password: generated once into an operator Secret (crypto random), or read from
 // the user's Secret when trustStore.passwordSecretRef is given. Never logged.
 import { randomBytes } from 'node:crypto';
-import type { V1Secret } from '@kubernetes/client-node';
 import type { Plan } from '../plan/types.js';
-import { decodeData, ownerReference, type Failure, type ReconcileContext } from './context.js';
-import { isConflict } from './kube.js';
-import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ANNOTATION, labelValue } from './names.js';
+import { decodeData, type Failure, type ReconcileContext } from './context.js';
+import { createOwnedSecret } from './owned-secret.js';
 
 export async function ensurePassword(ctx: ReconcileContext, plan: Plan): Promise<{ password: string } | { failure: Failure }> {
   const { secretName, key, generated } = plan.password;
@@ -34,32 +32,13 @@ export async function ensurePassword(ctx: ReconcileContext, plan: Plan): Promise
     };
   }
   const password = randomBytes(24).toString('base64url');
-  let created: V1Secret;
-  try {
-    created = await ctx.timings.api(() =>
-      ctx.clients.core.createNamespacedSecret({
-        namespace,
-        body: {
-          metadata: {
-            name: secretName,
-            namespace,
-            labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONFIG_LABEL]: labelValue(plan.configName) },
-            annotations: { [ROLE_ANNOTATION]: 'store-password' },
-            ownerReferences: [ownerReference(ctx.config)],
-          },
-          type: 'Opaque',
-          data: { [key]: Buffer.from(password).toString('base64') },
-        },
-      }),
-    );
-  } catch (err) {
-    // Created meanwhile (a racing run): its password wins.
-    const live = isConflict(err) ? await ctx.read.liveSecret(namespace, secretName) : undefined;
-    const value = live ? decodeData(live.data)[key]?.toString('utf8') : undefined;
-    if (!value) throw err;
+  const result = await createOwnedSecret(ctx, { namespace, name: secretName, configName: plan.configName, role: 'store-password', data: { [key]: password } });
+  if ('existing' in result) {
+    // Created meanwhile by a racing run: its password wins.
+    const value = decodeData(result.existing.data)[key]?.toString('utf8');
+    if (!value) throw new Error(`Secret ${secretName} was created concurrently without key "${key}"`);
     return { password: value };
   }
-  ctx.read.wrote('secret', namespace, secretName, created);
   ctx.logger.info('generated store password secret', { secret: secretName });
   return { password };
 }
