@@ -25,5 +25,3 @@ export async function trustStore(format: TrustStoreFormat, certsPem: string, pas
   }
 }
 
-/** File suffix Hono uses to pick the store type. */
-export const TRUST_STORE_SUFFIX: Record<TrustStoreFormat, string> = { pem: '.pem', jks: '.jks', pkcs12: '.p12' };
