@@ -1,8 +1,10 @@
 // Finds the Dispatch Router's sslProfile among the files mounted into its pod and returns the
 // container paths it names. Both attribute sets are read: caCertFile/privateKeyFile (current
-// routers) and certDb/keyFile (Hono 0.5's router); both the .conf and the JSON form.
+// routers) and certDb/keyFile (Hono 0.5's router); both the .conf and the JSON form, read by
+// test/peers/qdrouterd/conf.ts.
 import * as fs from 'node:fs/promises';
 import type { PodView } from './pod-view.js';
+import { readRouterConfig } from './qdrouterd/conf.js';
 
 export interface SslProfilePaths {
   certFile: string;
@@ -12,24 +14,16 @@ export interface SslProfilePaths {
   source: string;
 }
 
-export function parseSslProfile(text: string): Omit<SslProfilePaths, 'source'> | undefined {
-  let attrs: Record<string, string> | undefined;
-  const trimmed = text.trim();
-  if (trimmed.startsWith('[')) {
-    const entries = JSON.parse(trimmed) as Array<[string, Record<string, string>]>;
-    attrs = entries.find((e) => Array.isArray(e) && e[0] === 'sslProfile')?.[1];
-  } else {
-    const m = /sslProfile\s*\{([^}]*)\}/.exec(text);
-    if (m) {
-      attrs = {};
-      for (const am of m[1]!.matchAll(/([A-Za-z]+)\s*:\s*(\S+)/g)) attrs[am[1]!] = am[2]!;
-    }
+/** The first sslProfile in a router config file (.conf or, by its name, the JSON form) with a cert and key file. */
+export function parseSslProfile(text: string, fileName: string): Omit<SslProfilePaths, 'source'> | undefined {
+  for (const [type, attrs] of readRouterConfig(text, fileName)) {
+    if (type !== 'sslProfile') continue;
+    const str = (k: string) => (typeof attrs[k] === 'string' ? (attrs[k] as string) : undefined);
+    const certFile = str('certFile');
+    const privateKeyFile = str('privateKeyFile') ?? str('keyFile');
+    if (certFile && privateKeyFile) return { certFile, privateKeyFile, caCertFile: str('caCertFile') ?? str('certDb') };
   }
-  if (!attrs) return undefined;
-  const certFile = attrs['certFile'];
-  const privateKeyFile = attrs['privateKeyFile'] ?? attrs['keyFile'];
-  if (!certFile || !privateKeyFile) return undefined;
-  return { certFile, privateKeyFile, caCertFile: attrs['caCertFile'] ?? attrs['certDb'] };
+  return undefined;
 }
 
 const ROUTER_CONF = '/etc/qpid-dispatch/qdrouterd.conf';
@@ -40,7 +34,7 @@ export async function findSslProfile(pod: PodView): Promise<SslProfilePaths> {
   for (const f of files) {
     const text = await fs.readFile(pod.hostPath(f), 'utf8').catch(() => '');
     if (!text.includes('sslProfile')) continue;
-    const p = parseSslProfile(text);
+    const p = parseSslProfile(text, f);
     if (p) return { ...p, source: f };
   }
   throw new Error(`no sslProfile with certFile and privateKeyFile/keyFile in any file mounted into ${pod.deployment} (${pod.files.join(', ') || 'nothing mounted'})`);

@@ -1,8 +1,9 @@
-// The Dispatch Router's sslProfile as qdrouterd reads it: the rendered .conf parsed with a port of
-// qdrouterd's own config reader (parse_config.py), the JSON form with json.loads, for both
-// attribute sets; the example stack's qdrouterd.conf against the plan; and the files the profile
-// names used by a real AMQP 1.0 TLS peer (Qpid Proton) with material from operator/pki, answered
-// by a Proton client and a Node tls client.
+// The Dispatch Router's sslProfile as qdrouterd reads it: the rendered .conf and JSON forms read
+// by our reader of the documented format (conf.ts), for both attribute sets; the example stack's
+// qdrouterd.conf against the plan; and the files the profile names used by a real AMQP 1.0 TLS
+// peer (Qpid Proton) with material from operator/pki, answered by a Proton client and a Node tls
+// client. (No qdrouterd or skupper-router package exists in Debian bookworm or on PyPI, so
+// Proton, the router's own TLS layer, stands in for it.)
 import test from 'ava';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,10 +19,10 @@ import { CertificateAuthority } from '../../../operator/pki/index.js';
 import { planConfig } from '../../../operator/plan/plan.js';
 import type { ComponentPlan } from '../../../operator/plan/types.js';
 import { systemClock } from '../../../operator/runtime/clock.js';
+import { readRouterConfig } from './conf.js';
 
 const run = promisify(execFile);
 const here = 'test/peers/qdrouterd';
-const PARSER = path.join(here, 'parse_config.py');
 const PEER = path.join(here, 'amqp_tls_peer.py');
 
 /** A python3 that has Qpid Proton (Debian's python3-qpid-proton lives in /usr/bin/python3). */
@@ -29,21 +30,11 @@ const PYTHON = (() => {
   for (const p of ['python3', '/usr/bin/python3']) {
     if (spawnSync(p, ['-c', 'import proton'], { stdio: 'ignore' }).status === 0) return p;
   }
-  throw new Error('no python3 with Qpid Proton: apt-get install -y python3-qpid-proton');
+  throw new Error('no python3 with Qpid Proton: run `npm run provision` (apt-get install -y python3-qpid-proton)');
 })();
 
 type Section = [string, Record<string, string>];
-async function parseConf(text: string, suffix: '.conf' | '.json'): Promise<Section[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdr-'));
-  const file = path.join(dir, `qdrouterd${suffix}`);
-  fs.writeFileSync(file, text);
-  try {
-    const { stdout } = await run(PYTHON, [PARSER, file]);
-    return JSON.parse(stdout) as Section[];
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+const parseConf = (text: string, suffix: '.conf' | '.json'): Section[] => readRouterConfig(text, `qdrouterd${suffix}`) as Section[];
 
 const routerConfig = (profile: 'seed' | 'hono-2', mountPath = '/opt/hono/tls'): HonoTlsConfig => ({
   apiVersion: 'hono.eclipse.org/v1alpha1',
@@ -70,26 +61,26 @@ for (const [profile, expected] of [
   ['seed', { certFile: '/opt/hono/tls/cert.pem', keyFile: '/opt/hono/tls/key.pem', certDb: '/opt/hono/tls/trusted-certs.pem' }],
   ['hono-2', { certFile: '/opt/hono/tls/cert.pem', privateKeyFile: '/opt/hono/tls/key.pem', caCertFile: '/opt/hono/tls/trusted-certs.pem', protocols: 'TLSv1.2 TLSv1.3' }],
 ] as const) {
-  test(`${profile}: qdrouterd's reader parses the rendered sslProfile (.conf and JSON) with a listener`, async (t) => {
+  test(`${profile}: the rendered sslProfile reads as qdrouterd.conf (.conf and JSON) with a listener`, (t) => {
     const router = routerOf(routerConfig(profile));
-    const conf = await parseConf(text(router, 'sslprofile.conf') + '\n' + LISTENER, '.conf');
+    const conf = parseConf(text(router, 'sslprofile.conf') + '\n' + LISTENER, '.conf');
     t.deepEqual(conf, [
       ['sslProfile', { name: 'dispatch-router', ...expected }],
       ['listener', { host: '0.0.0.0', port: '5673', sslProfile: 'dispatch-router', requireSsl: 'yes', authenticatePeer: 'yes', saslMechanisms: 'EXTERNAL' }],
     ]);
     const jsonText = text(router, 'sslprofile.json');
     t.deepEqual(JSON.parse(jsonText), [['sslProfile', { name: 'dispatch-router', ...expected }]]);
-    t.deepEqual(await parseConf(jsonText, '.json'), [['sslProfile', { name: 'dispatch-router', ...expected }]]);
+    t.deepEqual(parseConf(jsonText, '.json'), [['sslProfile', { name: 'dispatch-router', ...expected }]]);
     // The mounted file names are the ones the volume projects.
     const items = router.workload!.volumes[0]!.secret!.items!;
     for (const p of [FILES.cert.path, FILES.key.path, FILES.caBundle.path]) t.truthy(items.find((i) => i.path === p));
   });
 }
 
-test('the example stack qdrouterd.conf carries exactly the sslProfile planned for examples/honotlsconfig-seed.yaml', async (t) => {
+test('the example stack qdrouterd.conf carries exactly the sslProfile planned for examples/honotlsconfig-seed.yaml', (t) => {
   const docs = yaml.loadAll(fs.readFileSync('examples/hono-stack.yaml', 'utf8')) as any[];
   const cm = docs.find((d) => d?.kind === 'ConfigMap');
-  const sections = await parseConf(cm.data['qdrouterd.conf'], '.conf');
+  const sections = parseConf(cm.data['qdrouterd.conf'], '.conf');
   const cfg = yaml.load(fs.readFileSync('examples/honotlsconfig-seed.yaml', 'utf8')) as HonoTlsConfig;
   cfg.metadata.namespace = 'hono';
   const router = routerOf(cfg);
@@ -133,8 +124,8 @@ async function materialFor(profile: 'seed' | 'hono-2') {
     { commonName: issuer.commonName, intermediate: issuer.intermediate, durationMs: issuer.durationMs, privateKey: issuer.privateKey },
     systemClock,
   );
-  const write = async (c: ComponentPlan, into: string) => {
-    const leaf = await ca.issue(c.certificate);
+  const write = async (c: ComponentPlan, into: string, by = ca) => {
+    const leaf = await by.issue(c.certificate);
     fs.writeFileSync(path.join(into, FILES.key.path), leaf.keyPem, { mode: 0o400 });
     fs.writeFileSync(path.join(into, FILES.cert.path), leaf.chainPem);
     fs.writeFileSync(path.join(into, FILES.caBundle.path), ca.trustBundlePem);
@@ -143,12 +134,17 @@ async function materialFor(profile: 'seed' | 'hono-2') {
   await write(router, routerDir);
   await write(plan.components.find((c) => c.type === 'honoServer')!, serverDir);
   // The profile as qdrouterd would read it from sslprofile.conf.
-  const [[, attributes]] = (await parseConf(text(router, 'sslprofile.conf'), '.conf')) as [Section];
+  const [[, attributes]] = parseConf(text(router, 'sslprofile.conf'), '.conf') as [Section];
   const profileFile = path.join(dir, 'sslprofile.json');
   fs.writeFileSync(profileFile, JSON.stringify(attributes));
   const other = await CertificateAuthority.createSelfSigned({ commonName: 'other', intermediate: false, durationMs: 3_600_000, privateKey: { algorithm: 'ECDSA', size: 256 } }, systemClock);
   fs.writeFileSync(path.join(dir, 'other-ca.pem'), other.trustBundlePem);
-  return { dir, routerDir, serverDir, profileFile, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  // The Hono Server's name and key type, but issued by another CA: the router must refuse it.
+  const strangerDir = path.join(dir, 'stranger');
+  fs.mkdirSync(strangerDir);
+  await write(plan.components.find((c) => c.type === 'honoServer')!, strangerDir, other);
+  fs.writeFileSync(path.join(strangerDir, FILES.caBundle.path), ca.trustBundlePem);
+  return { dir, routerDir, serverDir, strangerDir, profileFile, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Starts the Proton listener; resolves once it listens, with a promise of its output. */
@@ -169,7 +165,7 @@ async function serve(port: number, profileFile: string, requireClientCert: boole
 }
 
 for (const profile of ['seed', 'hono-2'] as const) {
-  test(`${profile}: a Proton AMQP listener from the sslProfile accepts the Hono Server's client certificate (Proton client)`, async (t) => {
+  test(`${profile}: a Proton AMQP listener from the sslProfile accepts the Hono Server's client certificate, refuses none or another CA's (Proton client)`, async (t) => {
     const m = await materialFor(profile);
     t.teardown(m.cleanup);
     const port = await freePort();
@@ -178,6 +174,9 @@ for (const profile of ['seed', 'hono-2'] as const) {
     // Without a client certificate the listener (VERIFY_PEER, like authenticatePeer: yes) refuses.
     const anonymous = await run(PYTHON, [PEER, 'connect', String(port), 'hono-dispatch-router', path.join(m.serverDir, 'trusted-certs.pem')]).catch((e: { stdout: string }) => e);
     t.regex(anonymous.stdout, /^FAILED .*SSL/m);
+    // A client certificate from another CA is refused too (it trusts the router, so the refusal is the router's).
+    const stranger = await run(PYTHON, [PEER, 'connect', String(port), 'hono-dispatch-router', path.join(m.strangerDir, 'trusted-certs.pem'), path.join(m.strangerDir, 'cert.pem'), path.join(m.strangerDir, 'key.pem')]).catch((e: { stdout: string }) => e);
+    t.regex(stranger.stdout, /^FAILED .*SSL/m);
     const client = await run(PYTHON, [PEER, 'connect', String(port), 'hono-dispatch-router', path.join(m.serverDir, 'trusted-certs.pem'), path.join(m.serverDir, 'cert.pem'), path.join(m.serverDir, 'key.pem')]);
     t.regex(client.stdout, /^CONNECTED .*CN=hono-dispatch-router/m);
     const result = await server.done;

@@ -47,14 +47,14 @@ test('per-component env overrides and profiles are honoured, as the operator wir
 });
 
 test('sslProfile: both attribute sets, .conf and JSON form', (t) => {
-  const conf = 'router { mode: standalone }\nsslProfile {\n  name: internal\n  certFile: /t/cert.pem\n  privateKeyFile: /t/key.pem\n  caCertFile: /t/ca.pem\n}\nlistener { sslProfile: internal }';
-  t.deepEqual(parseSslProfile(conf), { certFile: '/t/cert.pem', privateKeyFile: '/t/key.pem', caCertFile: '/t/ca.pem' });
-  const old = 'sslProfile {\n name: x\n certFile: /a/c.pem\n keyFile: /a/k.pem\n certDb: /a/trusted-certs.pem\n}';
-  t.deepEqual(parseSslProfile(old), { certFile: '/a/c.pem', privateKeyFile: '/a/k.pem', caCertFile: '/a/trusted-certs.pem' });
+  const conf = 'router {\n  mode: standalone\n}\nsslProfile {\n  name: internal\n  certFile: /t/cert.pem\n  privateKeyFile: /t/key.pem\n  caCertFile: /t/ca.pem\n}\nlistener {\n  sslProfile: internal\n}\n';
+  t.deepEqual(parseSslProfile(conf, 'qdrouterd.conf'), { certFile: '/t/cert.pem', privateKeyFile: '/t/key.pem', caCertFile: '/t/ca.pem' });
+  const old = 'ssl-profile {\n name: x\n cert-file: /a/c.pem\n key-file: /a/k.pem\n cert-db: /a/trusted-certs.pem\n}';
+  t.deepEqual(parseSslProfile(old, 'qdrouterd.conf'), { certFile: '/a/c.pem', privateKeyFile: '/a/k.pem', caCertFile: '/a/trusted-certs.pem' });
   const json = JSON.stringify([['router', { mode: 'standalone' }], ['sslProfile', { name: 'x', certFile: '/j/c.pem', privateKeyFile: '/j/k.pem' }]]);
-  t.deepEqual(parseSslProfile(json), { certFile: '/j/c.pem', privateKeyFile: '/j/k.pem', caCertFile: undefined });
-  t.is(parseSslProfile('listener { port: 5671 }'), undefined);
-  t.is(parseSslProfile('sslProfile { name: x certFile: /c.pem }'), undefined, 'a key file is required');
+  t.deepEqual(parseSslProfile(json, 'sslprofile.json'), { certFile: '/j/c.pem', privateKeyFile: '/j/k.pem', caCertFile: undefined });
+  t.is(parseSslProfile('listener {\n port: 5671\n}', 'qdrouterd.conf'), undefined);
+  t.is(parseSslProfile('sslProfile {\n name: x\n certFile: /c.pem\n}', 'qdrouterd.conf'), undefined, 'a key file is required');
 });
 
 test('table: padded columns, multi-line cells', (t) => {
