@@ -1,9 +1,9 @@
-// The demo's core (operator/demo/run.ts) on the test run's control plane: the example Hono stack
+// The demo's core (test/demo/run.ts) on the test run's control plane: the example Hono stack
 // and the seed HonoTlsConfig, the operator until Ready, every wired Deployment rolled, and the
 // seed's six channels proven with real TLS handshakes on the material in the Secrets.
 import test from 'ava';
 import { AppsV1Api } from '@kubernetes/client-node';
-import { runDemo } from '../../operator/demo/run.js';
+import { runDemo } from '../demo/run.js';
 import { CHANNELS } from '../peers/channel-table.js';
 import { proveChannels } from '../peers/channels.js';
 import { kubectl, testKubeConfig, withNamespace } from '../helpers/cluster.js';

@@ -8,14 +8,14 @@ import * as path from 'node:path';
 import yaml from 'js-yaml';
 import winston from 'winston';
 import { AppsV1Api, type KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
-import type { HonoTlsConfig } from '../api/v1alpha1.js';
-import { startOperator } from '../controller/operator.js';
-import { ownedFields } from '../controller/apply-body.js';
-import { TLS_DIGEST_ANNOTATION } from '../controller/names.js';
-import { applyYamlFile, installCrds, kubectl, testKubeConfig } from '../../test/helpers/cluster.js';
-import { waitReady } from '../../test/integration/controller-fixtures.js';
-import { allSixProven, formatChannelTable, proveChannels, type ChannelResult } from '../../test/peers/channels.js';
-import { table } from '../../test/peers/table.js';
+import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import { startOperator } from '../../operator/controller/operator.js';
+import { ownedFields } from '../../operator/controller/apply-body.js';
+import { TLS_DIGEST_ANNOTATION } from '../../operator/controller/names.js';
+import { applyYamlFile, installCrds, kubectl, testKubeConfig } from '../helpers/cluster.js';
+import { waitReady } from '../integration/controller-fixtures.js';
+import { allSixProven, formatChannelTable, proveChannels, type ChannelResult } from '../peers/channels.js';
+import { table } from '../peers/table.js';
 
 export interface ComponentRow {
   component: string;

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startControlPlane, type ControlPlane } from '../../test/controlplane/controlplane.js';
+import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
 import { runDemo } from './run.js';
 
 const say = (l: string) => process.stderr.write(`${l}\n`);
