@@ -69,7 +69,8 @@ async function wireOne(ctx: ReconcileContext, namespace: string, name: string, m
   return ms.map((m) => ({ component: m.component.name, deployment: name, wired: true, materialDigest: wiring.digest, applied }));
 }
 
-function buildWiring(d: V1Deployment, ms: ComponentMaterial[]): { wiring: DeploymentWiring; digest: string } | { failure: Failure } {
+/** The wiring of one Deployment for its components (pure; `render` prints it offline). */
+export function buildWiring(d: V1Deployment, ms: ComponentMaterial[]): { wiring: DeploymentWiring; digest: string } | { failure: Failure } {
   const present = (d.spec?.template?.spec?.containers ?? []).map((c) => c.name);
   const containers = new Map<string, { env: Map<string, V1EnvVar>; mounts: Map<string, V1VolumeMount> }>();
   const volumes = new Map<string, V1Volume>();
