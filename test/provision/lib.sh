@@ -45,9 +45,13 @@ install_debian_needs() {
   fi
   provision_say "apt-get install ${pkgs[*]} (for: $missing)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || provision_fail "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null ||
-    provision_fail "apt-get install ${pkgs[*]} failed (output above)"
+  local log; log=$(mktemp)
+  # apt's output (debconf notes and all) is shown only when it fails.
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2; rm -f "$log"
+    provision_fail "apt-get install ${pkgs[*]} failed (its last lines above)"
+  fi
+  rm -f "$log"
   PROVISION_DEBIAN_NEEDS=()
   PROVISION_DEBIAN_WHY=()
 }
