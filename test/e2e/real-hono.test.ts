@@ -122,6 +122,9 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   t.false(wrongValidation.ok, wrongValidation.line);
   t.is(wrongValidation.stage, 'verify', wrongValidation.line);
   t.regex(wrongValidation.line, /signature/i);
+  t.log(`login: ${login.line.slice(0, 160)}`);
+  t.log(`other CA: ${strangerTrust.line.slice(0, 160)}`);
+  t.log(`wrong validation cert: ${wrongValidation.line.slice(0, 160)}`);
 
   // --- devices -> MQTT and HTTP adapters
   const adapters = await Promise.allSettled(
@@ -171,7 +174,7 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   const refusal = await waitLog(seedAuth.proc, /does not specify any signing tokens/, 120_000);
   t.truthy(refusal, `the Auth Server on the seed names must refuse to start; log:\n${seedAuth.proc.tail()}`);
   t.false(await canConnect(seedAuth.podIp, seedAuth.port), 'and it never listens');
-  t.log(`seed names: ${refusal?.trim().slice(0, 200)}`);
+  t.log(`seed names: ${/[^:;]*does not specify any signing tokens[^;]*/.exec(refusal ?? '')?.[0]?.trim()}`);
 
   timings.push(`test wall time ${secs(performance.now() - wall0)}`);
   t.log(timings.join('; '));

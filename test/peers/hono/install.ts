@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+export const PROVISION_SCRIPT = path.join(here, 'provision.sh');
 export const PROVISION_COMMAND = 'bash test/peers/hono/provision.sh';
 
 export type HonoService = 'auth' | 'mqtt' | 'http';
