@@ -55,7 +55,7 @@ export async function runRealHonoDemo(opts: { namespace: string; log: (l: string
     stopAll.push(() => auth.proc.stop());
     const version = /Starting Application v(\S+)/.exec(auth.proc.log())?.[1] ?? '?';
     log('');
-    log(`Hono Auth Server ${version} listens on ${auth.podIp}:${auth.port} (pid ${auth.proc.pid}), started with:`);
+    log(`Hono Auth Server ${version} listens on ${auth.podIp}:${auth.port} and is ready (pid ${auth.proc.pid}), started with:`);
     for (const l of describeEnv(auth)) log(`  ${l}`);
     log(`  (start-up settings: ${SERVICES.auth.why})`);
     log('');

@@ -97,7 +97,7 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   const registryHost = component('device-registry').serviceName!;
   const auth = await startHonoListening(install, 'auth', authPod, { workDir: work, deviceConnectionHost: registryHost, timeoutMs: 120_000 });
   procs.push(auth.proc);
-  timings.push(`Auth Server listening after ${secs(auth.listenMs)}`);
+  timings.push(`Auth Server listening after ${secs(auth.listenMs)}, ready after ${secs(auth.upMs)}`);
   assertExactlyWired(t, auth, [...authPod.env.keys()]);
   t.regex(auth.proc.log(), /Starting Application v1\.2\.3/, 'it is Hono 1.2.3');
   t.regex(auth.proc.log(), /server listens on standard secure port/);
@@ -140,7 +140,7 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
       continue;
     }
     const { name, h } = a.value;
-    timings.push(`${name} listening after ${secs(h.listenMs)}`);
+    timings.push(`${name} listening after ${secs(h.listenMs)}, alive after ${secs(h.upMs)}`);
     assertExactlyWired(t, h, [...pods.get(name)!.env.keys()]);
     const caPem = (await secretData(ns, secretOf(cfg, name)))['ca.crt']!;
     const serverName = `${component(name).serviceName}.${ns}.svc`;

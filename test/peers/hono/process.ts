@@ -3,6 +3,7 @@
 // and, should this Node process be SIGKILLed, by the kernel (setpriv --pdeathsig KILL).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 
 const live = new Set<ChildProcess>();
@@ -101,6 +102,30 @@ export async function waitListening(p: JavaProcess, host: string, port: number, 
     if (await canConnect(host, port)) return performance.now() - t0;
     if (performance.now() - t0 > timeoutMs) throw new HonoStartError(`${what} did not listen on ${host}:${port} within ${timeoutMs / 1000}s; log ${p.logFile}:\n${p.tail()}`);
     await sleep(200);
+  }
+}
+
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(0));
+  });
+}
+
+/** Polls `url` (a Hono health check resource) until it answers 2xx (UP); fails as soon as the process exits. */
+export async function waitHealthy(p: JavaProcess, url: string, what: string, timeoutMs = 90_000): Promise<number> {
+  const t0 = performance.now();
+  let last = 0;
+  for (;;) {
+    if (!p.isRunning()) throw new HonoStartError(`${what} exited (${await p.exited}) before ${url} said UP; log ${p.logFile}:\n${p.tail()}`);
+    last = await httpStatus(url);
+    if (last >= 200 && last < 300) return performance.now() - t0; // Vert.x health checks: 204 = UP without details
+    if (performance.now() - t0 > timeoutMs) throw new HonoStartError(`${what}: ${url} answered ${last || 'nothing'} for ${timeoutMs / 1000}s; log ${p.logFile}:\n${p.tail()}`);
+    await sleep(250);
   }
 }
 

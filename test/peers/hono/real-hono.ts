@@ -11,8 +11,8 @@ import type { ComponentSpec, HonoTlsConfig, ProfileName } from '../../../operato
 import { applyObjects } from '../../helpers/cluster.js';
 import { materializePod, type PodView } from '../pod-view.js';
 import type { HonoService, RealHonoInstall } from './install.js';
-import { podAddress, startJava, waitListening, type JavaProcess } from './process.js';
-import { podProcessEnv, securePort, SERVICES, type ServiceDef } from './services.js';
+import { podAddress, startJava, waitHealthy, waitListening, type JavaProcess } from './process.js';
+import { HEALTH_PORT, podProcessEnv, securePort, SERVICES, type ServiceDef } from './services.js';
 
 export const STACK_FILE = 'examples/hono-stack.yaml';
 /** The Deployment opt-in label (issue 8); set here, in one place, on every Deployment applied. */
@@ -110,11 +110,14 @@ export async function startHono(install: RealHonoInstall, service: HonoService, 
   return { def, proc, podIp, port, env, fromPod: Object.keys(podEnv), startup: Object.keys(startup), rewritten, secretEnv: pod.secretEnv };
 }
 
-export async function startHonoListening(install: RealHonoInstall, service: HonoService, pod: PodView, o: { workDir: string; deviceConnectionHost: string; timeoutMs?: number }): Promise<RunningHono & { listenMs: number }> {
+/** Starts the service and waits until its TLS port accepts connections and Hono's health check says UP. */
+export async function startHonoListening(install: RealHonoInstall, service: HonoService, pod: PodView, o: { workDir: string; deviceConnectionHost: string; timeoutMs?: number }): Promise<RunningHono & { listenMs: number; upMs: number }> {
   const h = await startHono(install, service, pod, o);
+  const what = `Hono ${service} (${h.def.mainClass})`;
   try {
-    const listenMs = await waitListening(h.proc, h.podIp, h.port, `Hono ${service} (${h.def.mainClass})`, o.timeoutMs);
-    return { ...h, listenMs };
+    const listenMs = await waitListening(h.proc, h.podIp, h.port, what, o.timeoutMs);
+    const upMs = listenMs + (await waitHealthy(h.proc, `http://${h.podIp}:${HEALTH_PORT}/${h.def.health}`, what, o.timeoutMs));
+    return { ...h, listenMs, upMs };
   } catch (e) {
     await h.proc.stop();
     throw e;
