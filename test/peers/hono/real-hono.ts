@@ -157,8 +157,13 @@ export async function honoAuthLogin(install: RealHonoInstall, env: Record<string
 }
 
 /** NAME=value lines for printing: Secret-sourced values masked. */
-export function describeEnv(h: Pick<RunningHono, 'env' | 'secretEnv' | 'startup'>): string[] {
+export function describeEnv(h: Pick<RunningHono, 'env' | 'secretEnv' | 'startup'> & { rewritten?: RunningHono['rewritten'] }): string[] {
+  const note = (k: string) => {
+    if (h.startup.includes(k)) return '   (start-up setting)';
+    const r = h.rewritten?.find((x) => x.name === k)?.rule;
+    return r === 'bind-all' ? '   (0.0.0.0 in the pod)' : '';
+  };
   return Object.keys(h.env)
     .sort()
-    .map((k) => `${k}=${h.secretEnv.has(k) ? '<from its Secret>' : h.env[k]}${h.startup.includes(k) ? '   (start-up setting)' : ''}`);
+    .map((k) => `${k}=${h.secretEnv.has(k) ? '<from its Secret>' : h.env[k]}${note(k)}`);
 }
