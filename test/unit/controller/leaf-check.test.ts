@@ -57,13 +57,13 @@ test('changed SANs, subject, key spec or usage re-issue', async (t) => {
     const v = checkLeaf(existing, w, ca.signingCertPem, now);
     return v.keep ? 'keep' : v.reason;
   };
-  t.is(reason({ ...wanted, dnsNames: [...wanted.dnsNames, 'extra.example'] }), 'requested DNS names or IP addresses changed');
+  t.is(reason({ ...wanted, dnsNames: [...wanted.dnsNames, 'extra.example'] }), 'dnsNames differ (missing: extra.example)');
   t.is(reason({ ...wanted, dnsNames: [...wanted.dnsNames].reverse() }), 'keep');
-  t.is(reason({ ...wanted, ipAddresses: [] }), 'requested DNS names or IP addresses changed');
-  t.is(reason({ ...wanted, subject: { ...wanted.subject, organizationalUnit: 'Other' } }), 'requested subject changed');
-  t.is(reason({ ...wanted, privateKey: { algorithm: 'ECDSA', size: 384 } }), 'requested key algorithm or size changed');
-  t.is(reason({ ...wanted, privateKey: { algorithm: 'RSA', size: 2048 } }), 'requested key algorithm or size changed');
-  t.is(reason({ ...wanted, usage: 'server' }), 'requested usage changed');
+  t.is(reason({ ...wanted, ipAddresses: [] }), 'ipAddresses differ (extra: 127.0.0.1)');
+  t.is(reason({ ...wanted, subject: { ...wanted.subject, organizationalUnit: 'Other' } }), 'subject OU (organizationalUnit) differs');
+  t.is(reason({ ...wanted, privateKey: { algorithm: 'ECDSA', size: 384 } }), 'privateKey (algorithm or size) differs');
+  t.is(reason({ ...wanted, privateKey: { algorithm: 'RSA', size: 2048 } }), 'privateKey (algorithm or size) differs');
+  t.is(reason({ ...wanted, usage: 'server' }), 'usage differs');
   t.is(reason({ ...wanted, durationMs: 10 * DAY }), 'keep'); // lifetime applies at the next renewal
 });
 
