@@ -107,7 +107,7 @@ export async function ensureComponentSecrets(
           existing,
           leaf: storedLeaf(decision.retryAt),
           retryAt: decision.retryAt,
-          failure: { reason: decision.reason, message: `component ${c.name}: ${decision.message}`, retry: false },
+          failure: { reason: decision.reason, message: decision.message, retry: false },
         };
       }
       const { renewBeforeMs, ...request } = wanted;

@@ -68,6 +68,8 @@ export function ipText(r: Rng): string {
   if (r() < 0.35) return Array.from({ length: 4 }, () => int(r, 0, 255)).join('.');
   const groups = Array.from({ length: 8 }, () => (r() < 0.4 ? 0 : int(r, 0, 0xffff)));
   if (r() < 0.2) groups.splice(0, 8, 0, 0, 0, 0, 0, 0, 0, int(r, 0, 2));
+  // Admission (CEL isIP) refuses IPv4-mapped addresses (::ffff:a.b.c.d): write the IPv4 address instead.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) groups[5] = 0xfffe;
   const hex = (g: number) => {
     let s = g.toString(16);
     if (r() < 0.2) s = s.padStart(4, '0');

@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { GROUP, KIND, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { legalConfig, mulberry32 } from '../helpers/legal-specs.js';
 import { ensureCrdAsWritten, installCrdAsWritten } from './crd-install.js';
 
 type Spec = Record<string, any>;
@@ -70,6 +71,8 @@ const CASES: Case[] = [
   { name: 'too many DNS names', spec: withComponent({ dnsNames: Array.from({ length: 33 }, (_, i) => `h${i}.example.org`) }), field: 'spec.components[0].dnsNames', message: /must have at most 32 items/ },
   { name: 'serviceName not a DNS label', spec: withComponent({ serviceName: 'hono.auth' }), field: 'spec.components[0].serviceName', message: /should match/ },
   { name: 'bad IP address', spec: withComponent({ ipAddresses: ['10.0.0.256'] }), field: 'spec.components[0].ipAddresses[0]', message: /must be an IPv4 or IPv6 address/ },
+  { name: 'IPv4-mapped IPv6 address', spec: withComponent({ ipAddresses: ['::ffff:1.2.3.4'] }), field: 'spec.components[0].ipAddresses[0]', message: /for an IPv4-mapped IPv6 address \(::ffff:1\.2\.3\.4\) write the IPv4 address/ },
+  { name: 'IPv6 address with a zone', spec: withComponent({ ipAddresses: ['fe80::1%eth0'] }), field: 'spec.components[0].ipAddresses[0]', message: /without a zone/ },
   { name: 'relative mountPath', spec: withComponent({ mountPath: 'opt/hono/tls' }), field: 'spec.components[0].mountPath', message: /should match/ },
   { name: 'mountPath with ..', spec: withComponent({ mountPath: '/opt/../etc' }), field: 'spec.components[0].mountPath', message: /must not contain \. or \.\. segments/ },
   { name: 'env override to an invalid name', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'hono-auth-key' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match '\^\(\[A-Z_\]\[A-Z0-9_\]\*\)\?\$'/ },
@@ -152,6 +155,23 @@ test('awkward but legal values are accepted as written: subjects with , + " \\ #
   t.deepEqual(got.spec.certificate!.subject, subject);
   t.deepEqual(got.spec.components[0]!.ipAddresses, ipAddresses);
   t.deepEqual(got.spec.components[0]!.dnsNames, dnsNames);
+});
+
+test('the property tests\' random legal configs pass admission (dry run)', async (t) => {
+  const ns = await withNamespace(t, 'crd-legal');
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  t.log(`seed ${seed}`);
+  const r = mulberry32(seed);
+  for (let i = 0; i < 60; i++) {
+    const cfg = legalConfig(r);
+    try {
+      await api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: { ...cfg, metadata: { name: cfg.metadata.name } }, dryRun: 'All' });
+    } catch (err) {
+      t.fail(`seed ${seed}, case ${i}: ${(err as k8s.ApiException<string>).body ?? err}; spec ${JSON.stringify(cfg.spec)}`);
+      return;
+    }
+  }
+  t.pass();
 });
 
 test('partial objects get nested defaults; the status subresource and printer columns exist', async (t) => {
