@@ -5,6 +5,8 @@
 import test from 'ava';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
 import { applyObjects, apiserverRequestCounts, withNamespace } from '../helpers/cluster.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { ManualClock } from '../../operator/runtime/clock.js';
 import { STACK, applyStack, clients, getConfig, replicaSets, runOperator, seedConfig, sleep, waitFor, waitReady } from './controller-fixtures.js';
 
@@ -106,6 +108,21 @@ test.serial('after Ready: a resync window and an operator restart write nothing,
 // The CA's last renewBefore window used to be a loop: leaves capped at the CA's notAfter had their
 // renewal time (notAfter - renewBefore) in the past, so every fresh leaf was due at once.
 test.serial('a CA 10 days from its end, default settings: one re-issue, then zero writes (apiserver_request_total)', async (t) => {
+  // The counts are cluster-wide: let the previous test's namespace finish its deletion first. Its
+  // operator is gone, so its config's finalizer is taken off here (this control plane is this file's own).
+  await waitFor('no namespace terminating', async () => {
+    const terminating = (await clients().core.listNamespace()).items.filter((n) => n.status?.phase === 'Terminating').map((n) => n.metadata!.name!);
+    for (const namespace of terminating) {
+      const list = (await clients().custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as { items: HonoTlsConfig[] };
+      for (const c of list.items.filter((x) => x.metadata.finalizers?.length)) {
+        await clients().custom.patchNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL, name: c.metadata.name, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        );
+      }
+    }
+    return terminating.length === 0;
+  }, 120_000, 250);
   const ns = await withNamespace(t, 'ctrl-ca-end');
   await applyStack(ns, ['http']);
   const clock = new ManualClock(new Date());
