@@ -135,8 +135,9 @@ export async function ensureComponentSecrets(
   );
   const peerCerts = new Map<string, string>();
   plan.components.forEach((c, i) => {
-    const leaf = leaves[i]!.leaf;
-    if (leaf) peerCerts.set(c.name, leaf.certPem);
+    // A held-back leaf is not passed on: it may be one the operator did not issue.
+    const { leaf, failure } = leaves[i]!;
+    if (leaf && !failure) peerCerts.set(c.name, leaf.certPem);
   });
 
   // 2. Build each Secret's data and write it only when it differs from what is stored.
