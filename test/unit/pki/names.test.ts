@@ -3,12 +3,14 @@
 // back exactly the value that was asked for.
 import test from 'ava';
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateAuthority } from '../../../operator/pki/ca.js';
 import { certificateNames } from '../../../operator/pki/inspect.js';
-import { canonicalIp, ipBytes, subjectAttributes, subjectValueProblem, validateIpAddresses } from '../../../operator/pki/names.js';
+import yaml from 'js-yaml';
+import { SUBJECT_ATTRIBUTES, canonicalIp, ipBytes, subjectAttributes, subjectValueProblem, validateIpAddresses } from '../../../operator/pki/names.js';
 import { isPkiError } from '../../../operator/pki/errors.js';
 import { systemClock } from '../../../operator/runtime/clock.js';
 import { run } from './fixtures.js';
@@ -96,6 +98,26 @@ test('issued subjects hold exactly the requested values: parsed back by OID, and
       const rfc = await run('openssl', ['x509', '-in', file, '-noout', '-subject', '-nameopt', 'RFC2253']);
       const escaped = { 'Acme, Inc.': 'O=Acme\\, Inc.', '#130541444d494e': 'O=\\#130541444d494e', 'Acme "Best" IoT': 'O=Acme \\"Best\\" IoT' }[o];
       t.true(rfc.stdout.includes(`,${escaped},`), `${escaped} in ${rfc.stdout}`);
+    }
+  }
+});
+
+test('admission and issuing agree: both subject schemas of the CRD carry the bounds and the control-character rule the PKI applies', (t) => {
+  const crd = yaml.load(readFileSync('crds/hono.eclipse.org_honotlsconfigs.yaml', 'utf8')) as any;
+  const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties;
+  const schemas = { 'spec.certificate.subject': spec.certificate.properties.subject, 'spec.components[].subject': spec.components.items.properties.subject };
+  for (const [where, schema] of Object.entries(schemas) as [string, any][]) {
+    t.deepEqual(Object.keys(schema.properties).sort(), SUBJECT_ATTRIBUTES.filter((a) => a.key !== 'commonName').map((a) => a.key).sort(), where);
+    for (const a of SUBJECT_ATTRIBUTES) {
+      if (a.key === 'commonName') continue;
+      const p = schema.properties[a.key];
+      if (a.key === 'country') {
+        t.is(p.pattern, '^[A-Z]{2}$', `${where}.country`);
+        continue;
+      }
+      t.is(p.minLength, 1, `${where}.${a.key}`);
+      t.is(p.maxLength, a.max, `${where}.${a.key}`);
+      t.deepEqual(p['x-kubernetes-validations'].map((v: { rule: string }) => v.rule), ["!self.matches('\\\\p{Cc}')"], `${where}.${a.key}`);
     }
   }
 });
