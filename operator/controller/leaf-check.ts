@@ -44,7 +44,12 @@ export function checkLeaf(
   } catch {
     return { keep: false, reason: 'stored key is not readable' };
   }
-  const names = namesDiffer(leaf, wanted);
+  let names: string | undefined;
+  try {
+    names = namesDiffer(leaf, wanted);
+  } catch {
+    return { keep: false, reason: 'stored certificate is not readable' };
+  }
   if (names) return { keep: false, reason: names };
   if (!sameKeySpec(leaf, wanted.privateKey)) return { keep: false, reason: 'privateKey (algorithm or size) differs' };
   if (!sameUsage(leaf, wanted.usage)) return { keep: false, reason: 'usage differs' };
