@@ -86,14 +86,14 @@ export interface components {
                     };
                     /** @description Further DNS SANs (lower case; a leading `*.` wildcard label is allowed). */
                     dnsNames?: string[];
-                    /** @description Rename or drop catalogue env vars for this component: key = the name the profile uses, value = the name to use instead, or "" to drop the variable. Lets you fix a name without waiting for an operator release. */
+                    /** @description Rename or drop catalogue env vars for this component: key = the name the profile uses, value = the name to use instead, or "" to drop the variable. Lets you fix a name without waiting for an operator release. Names that change how a process loads or runs (LD_*, PATH, JAVA_*, JAVA_TOOL_OPTIONS, NODE_*, PYTHON*, ...) are refused; a name the container already sets is reported (DeploymentConflict), not taken. */
                     envOverrides?: {
                         [key: string]: string;
                     };
                     /** @description IP address SANs (IPv4 or IPv6). */
                     ipAddresses?: string[];
                     /**
-                     * @description Absolute directory where the component's Secret is mounted read-only (as a directory, never subPath, so renewed files reach running pods). Default /opt/hono/tls.
+                     * @description Absolute directory where the component's Secret is mounted read-only (as a directory, never subPath, so renewed files reach running pods). Default /opt/hono/tls. System directories (/etc, /usr, /lib*, /proc, /sys, /dev, /run, /var/run/secrets, ...) are refused; a path the container already mounts is reported (DeploymentConflict), not taken.
                      * @default /opt/hono/tls
                      */
                     mountPath?: string;
