@@ -36,9 +36,17 @@ export function foreignFailure(name: string, fields: ForeignField[]): Failure {
   const list = fields.map((f) => `${f.what} (${f.owners.length ? `owned by ${f.owners.join(', ')}` : 'no recorded owner'})`).join('; ');
   return {
     reason: 'DeploymentConflict',
-    message: `Deployment ${name} already sets ${list}; the operator does not take fields it does not own. Fix: remove them from the Deployment (or its manifest), or choose another mountPath / envOverrides name`,
+    message: `Deployment ${name} already sets ${list}; the operator does not take fields it does not own. Fix: ${fixFor(name, fields.flatMap((f) => f.owners))}`,
     retry: true,
   };
+}
+
+/** How to resolve fields owned by `managers`: another config, or anyone else. */
+function fixFor(name: string, managers: string[]): string {
+  const configs = [...new Set(managers.filter((m) => m.startsWith(`${OPERATOR_NAME}/`)).map((m) => m.slice(OPERATOR_NAME.length + 1)))].sort();
+  return configs.length
+    ? `Deployment ${name} is wired by HonoTlsConfig ${configs.join(', ')}; wire it from one config only (remove the component from one of them; deleting a config removes its fields)`
+    : `remove these fields from the Deployment or the other manager's manifest, or choose another mountPath / envOverrides name`;
 }
 
 export interface ApplyConflict {
@@ -62,14 +70,10 @@ export function applyConflicts(err: unknown): ApplyConflict[] | undefined {
 /** A 409 from applying the wiring: nothing was written; name who owns what, and the fix. */
 export function conflictFailure(name: string, conflicts: ApplyConflict[]): Failure {
   const managers = [...new Set(conflicts.map((c) => c.manager))].sort();
-  const configs = managers.filter((m) => m.startsWith(`${OPERATOR_NAME}/`)).map((m) => m.slice(OPERATOR_NAME.length + 1));
   const fields = conflicts.map((c) => c.field).slice(0, 8);
-  const fix = configs.length
-    ? `Deployment ${name} is wired by HonoTlsConfig ${configs.join(', ')}; wire it from one config only (delete the other's component, or remove it from this config)`
-    : `remove these fields from the other manager's manifest, or choose another mountPath / envOverrides name`;
   return {
     reason: 'DeploymentConflict',
-    message: `Deployment ${name}: fields owned by ${managers.join(', ')} conflict with the wiring (${fields.join(', ')}${conflicts.length > fields.length ? ', ...' : ''}); nothing was changed. Fix: ${fix}`,
+    message: `Deployment ${name}: fields owned by ${managers.join(', ')} conflict with the wiring (${fields.join(', ')}${conflicts.length > fields.length ? ', ...' : ''}); nothing was changed. Fix: ${fixFor(name, managers)}`,
     retry: true,
   };
 }
@@ -93,21 +97,19 @@ export async function migrateLegacyManager(ctx: ReconcileContext, d: V1Deploymen
   if (!ours || !digest) return d;
   const manager = fieldManager(ctx.config.metadata.name);
   if (entries.some((e) => e.manager === manager && e.operation === 'Apply')) return d; // never two entries of one manager
-  // Guarded by the resourceVersion: a concurrent change makes this a 409 and the reconcile retries.
-  const patched = await ctx.timings.api(() =>
-    ctx.clients.apps.patchNamespacedDeployment(
-      {
-        name,
-        namespace,
-        body: [
-          { op: 'test', path: '/metadata/resourceVersion', value: d.metadata!.resourceVersion },
-          { op: 'test', path: `/metadata/managedFields/${i}/manager`, value: LEGACY_FIELD_MANAGER },
-          { op: 'replace', path: `/metadata/managedFields/${i}/manager`, value: manager },
-        ],
-      },
-      jsonPatch,
-    ),
-  );
+  const body = [
+    { op: 'test', path: '/metadata/resourceVersion', value: d.metadata!.resourceVersion },
+    { op: 'test', path: `/metadata/managedFields/${i}/manager`, value: LEGACY_FIELD_MANAGER },
+    { op: 'replace', path: `/metadata/managedFields/${i}/manager`, value: manager },
+  ];
+  let patched: V1Deployment;
+  try {
+    patched = await ctx.timings.api(() => ctx.clients.apps.patchNamespacedDeployment({ name, namespace, body }, jsonPatch));
+  } catch (err) {
+    // Guarded by the resourceVersion: after a concurrent change a test fails (422); retry on the new object.
+    if (statusCode(err) === 422) throw new Error(`Deployment ${name} changed while its field manager was being moved; retrying`);
+    throw err;
+  }
   ctx.read.wrote('deployment', namespace, name, patched);
   ctx.logger.info('moved the wiring to the per-config field manager', { deployment: name, manager });
   await ctx.events.record(ctx.config, 'Normal', 'OwnershipMigrated', `Deployment ${name}: the wiring's fields moved from field manager ${LEGACY_FIELD_MANAGER} to ${manager} (no rollout)`);

@@ -21,8 +21,8 @@ function configOf(ns: string, name: string, only: string[]): HonoTlsConfig {
   return c;
 }
 
-/** The component's status once its reason is `reason` (for the current generation). */
-async function componentReason(ns: string, config: string, component: string, reason: string, timeoutMs = 30_000) {
+/** The component's status once its reason is `reason` (for the current generation) and its message matches. */
+async function componentReason(ns: string, config: string, component: string, reason: string, match = /./, timeoutMs = 30_000) {
   let last = '';
   try {
     return await waitFor(
@@ -31,7 +31,7 @@ async function componentReason(ns: string, config: string, component: string, re
         const c = await getConfig(ns, config);
         const s = c.status?.components?.find((x) => x.name === component);
         last = `${s?.reason}: ${s?.message}`;
-        return c.status?.observedGeneration === c.metadata.generation && s?.reason === reason ? s : undefined;
+        return c.status?.observedGeneration === c.metadata.generation && s?.reason === reason && match.test(s.message ?? '') ? s : undefined;
       },
       timeoutMs,
     );
@@ -96,11 +96,11 @@ test('two configs on one Deployment: the first wins, the second reports Deployme
 
   // The owner hands the Deployment to b while a still holds the wiring: b's apply meets a's fields.
   t.is((await kubectl(['-n', ns, 'label', 'deployment', http.deployment, `${OPT_IN_LABEL}=b`, '--overwrite'])).code, 0);
-  const conflict = await componentReason(ns, 'b', 'http', 'DeploymentConflict');
-  t.regex(conflict.message!, /fields owned by hono-tls-operator\/a conflict/, conflict.message);
-  t.regex(conflict.message!, /\.spec\.template/, 'names the fields');
+  const conflict = await componentReason(ns, 'b', 'http', 'DeploymentConflict', /already sets/);
+  t.regex(conflict.message!, /volume hono-tls-http \(owned by hono-tls-operator\/a\)/, conflict.message);
+  t.regex(conflict.message!, /wired by HonoTlsConfig a; wire it from one config only/);
   t.false(conflict.deploymentWired);
-  const a = await componentReason(ns, 'a', 'http', 'DeploymentNotOptedIn');
+  const a = await componentReason(ns, 'a', 'http', 'DeploymentConflict', /opted in for HonoTlsConfig b/);
   t.true(a.message!.includes(`kubectl label deployment ${http.deployment} -n ${ns} ${OPT_IN_LABEL}=a --overwrite`));
   await waitFor('a Warning Event for the conflict', async () => (await events(ns, 'b')).some((e) => e.type === 'Warning' && e.reason === 'DeploymentConflict' && /hono-tls-operator\/a/.test(e.message ?? '')));
 
@@ -122,6 +122,21 @@ test('two configs on one Deployment: the first wins, the second reports Deployme
   t.deepEqual(d1.spec!.template, d0.spec!.template);
   t.true(managersOf(d1).includes(fieldManager('a')));
   t.false(managersOf(d1).includes(fieldManager('b')), 'b owns nothing');
+});
+
+test("a user's change to a wired field is reported with the apiserver's conflict, not reverted", async (t) => {
+  const ns = await withNamespace(t, 'own-edit');
+  await applyStack(ns, ['http']);
+  await runOperator(t, ns);
+  await applyObjects([configOf(ns, 'hono', ['http'])], ns);
+  await waitReady(ns);
+  // kubectl set env is an Update: the value's ownership moves to kubectl-set, the operator still owns the entry.
+  const r = await kubectl(['-n', ns, 'set', 'env', `deployment/${http.deployment}`, 'HONO_HTTP_KEY_FILE=/user/key.pem']);
+  t.is(r.code, 0, r.stderr);
+  const s = await componentReason(ns, 'hono', 'http', 'DeploymentConflict');
+  t.regex(s.message!, /fields owned by kubectl-set conflict with the wiring \(\.spec\.template\.spec\.containers\[name="hono-adapter-http-vertx"\]\.env\[name="HONO_HTTP_KEY_FILE"\]\.value\)/, s.message);
+  const env = (await deployment(ns, http.deployment)).spec!.template.spec!.containers[0]!.env!;
+  t.is(env.find((e) => e.name === 'HONO_HTTP_KEY_FILE')?.value, '/user/key.pem', "the user's value stays");
 });
 
 test('without the opt-in label a Deployment is left alone, with the command that opts it in', async (t) => {
@@ -205,7 +220,7 @@ test('deletion completes when removing the wiring is refused; the user keeps wha
   t.regex(warning?.message ?? '', /volumes hono-tls-http stay/);
   const d = await deployment(ns, http.deployment);
   const c = d.spec!.template.spec!.containers[0]!;
-  t.deepEqual(c.volumeMounts, [{ name: 'hono-tls-http', mountPath: '/user/tls' }], "the user's mount stays, the operator's went");
+  t.deepEqual(JSON.parse(JSON.stringify(c.volumeMounts)), [{ name: 'hono-tls-http', mountPath: '/user/tls' }], "the user's mount stays, the operator's went");
   t.truthy(d.spec!.template.spec!.volumes!.find((v) => v.name === 'hono-tls-http'));
   t.deepEqual((c.env ?? []).map((e) => e.name), ['JAVA_OPTS'], "the operator's env vars went, the user's stays");
   t.is(d.spec!.template.metadata?.annotations?.['hono.eclipse.org/tls-digest'], undefined);

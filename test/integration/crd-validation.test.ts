@@ -23,6 +23,11 @@ interface Case {
   message: RegExp;
 }
 
+// System directories and sub-paths, the service-account token directory among them, and the image's own directories.
+const SHADOWED = ['/etc', '/etc/foo', '/etc/hono', '/var/run/secrets/kubernetes.io/serviceaccount', '/run/secrets', '/usr/lib/jvm', '/lib64', '/proc/self', '/dev/shm', '/tmp', '/opt/hono', '/root/.ssh'];
+// Variables that change how a process loads or runs.
+const LOADER_VARS = ['LD_PRELOAD', 'PATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'JAVA_OPTS', 'NODE_OPTIONS', 'PYTHONPATH', 'CLASSPATH', 'BASH_ENV', 'HOME'];
+
 const CASES: Case[] = [
   { name: 'two issuers', spec: { ...base(), issuer: { selfSigned: {}, ca: { secretName: 'corp-ca' } } }, field: 'spec.issuer', message: /set exactly one of issuer\.selfSigned, issuer\.ca or issuer\.certManager/ },
   { name: 'three issuers', spec: { ...base(), issuer: { selfSigned: {}, ca: { secretName: 'x' }, certManager: { issuerRef: { name: 'le' } } } }, field: 'spec.issuer', message: /exactly one/ },
@@ -64,29 +69,13 @@ const CASES: Case[] = [
   { name: 'bad IP address', spec: withComponent({ ipAddresses: ['10.0.0.256'] }), field: 'spec.components[0].ipAddresses[0]', message: /must be an IPv4 or IPv6 address/ },
   { name: 'relative mountPath', spec: withComponent({ mountPath: 'opt/hono/tls' }), field: 'spec.components[0].mountPath', message: /should match/ },
   { name: 'mountPath with ..', spec: withComponent({ mountPath: '/opt/../etc' }), field: 'spec.components[0].mountPath', message: /must not contain \. or \.\. segments/ },
-  { name: 'mountPath shadowing /etc itself (/etc)', spec: withComponent({ mountPath: '/etc' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing under /etc (/etc/foo)', spec: withComponent({ mountPath: '/etc/foo' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing the service-account token directory (/var/run/secrets/kubernetes.io/serviceaccount)', spec: withComponent({ mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing under /run (/run/secrets)', spec: withComponent({ mountPath: '/run/secrets' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing under /usr (/usr/lib/jvm)', spec: withComponent({ mountPath: '/usr/lib/jvm' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing /lib* (/lib64)', spec: withComponent({ mountPath: '/lib64' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing under /proc (/proc/self)', spec: withComponent({ mountPath: '/proc/self' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing under /dev (/dev/shm)', spec: withComponent({ mountPath: '/dev/shm' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing /tmp itself (/tmp)', spec: withComponent({ mountPath: '/tmp' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing the application directory (/opt/hono)', spec: withComponent({ mountPath: '/opt/hono' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing under /root (/root/.ssh)', spec: withComponent({ mountPath: '/root/.ssh' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'mountPath shadowing the Hono config directory itself (/etc/hono)', spec: withComponent({ mountPath: '/etc/hono' }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ },
-  { name: 'env override renaming to LD_PRELOAD', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'LD_PRELOAD' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to PATH', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'PATH' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to JAVA_TOOL_OPTIONS', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'JAVA_TOOL_OPTIONS' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to _JAVA_OPTIONS', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: '_JAVA_OPTIONS' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to JDK_JAVA_OPTIONS', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'JDK_JAVA_OPTIONS' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to JAVA_OPTS', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'JAVA_OPTS' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to NODE_OPTIONS', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'NODE_OPTIONS' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to PYTHONPATH', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'PYTHONPATH' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to CLASSPATH', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'CLASSPATH' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to BASH_ENV', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'BASH_ENV' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
-  { name: 'env override renaming to HOME', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'HOME' } }), field: 'spec.components[0].envOverrides', message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/ },
+  ...SHADOWED.map((mountPath) => ({ name: `mountPath shadowing a system directory: ${mountPath}`, spec: withComponent({ mountPath }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ })),
+  ...LOADER_VARS.map((to) => ({
+    name: `env override renaming to ${to}`,
+    spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: to } }),
+    field: 'spec.components[0].envOverrides',
+    message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/,
+  })),
   { name: 'env override to an invalid name', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'hono-auth-key' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match '\^\(\[A-Z_\]\[A-Z0-9_\]\*\)\?\$'/ },
   { name: 'env override starting with a digit', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: '1KEY' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match/ },
   { name: 'env override of an invalid key', spec: withComponent({ envOverrides: { 'hono.auth.keyFile': 'HONO_KEY' } }), field: 'spec.components[0].envOverrides', message: /envOverrides keys must be env var names/ },
