@@ -226,6 +226,49 @@ test('deletion completes when removing the wiring is refused; the user keeps wha
   t.is(d.spec!.template.metadata?.annotations?.['hono.eclipse.org/tls-digest'], undefined);
 });
 
+test('deletion completes when every change to the Deployment is refused (an admission policy); the fields stay', async (t) => {
+  const ns = await withNamespace(t, 'own-frozen');
+  await applyStack(ns, ['http']);
+  await runOperator(t, ns);
+  await applyObjects([configOf(ns, 'hono', ['http'])], ns);
+  await waitReady(ns);
+  // A real admission policy that refuses every update of Deployments in this namespace.
+  const policy = `freeze-${ns}`;
+  await applyObjects([
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: policy },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['deployments'] }] },
+        validations: [{ expression: 'false', message: 'frozen by the test' }],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: policy },
+      spec: { policyName: policy, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
+    },
+  ]);
+  t.teardown(async () => {
+    await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--wait=false']);
+  });
+  // Positive control: the policy is in force (a server-side dry-run patch is refused).
+  await waitFor('the policy to refuse updates', async () => {
+    const r = await kubectl(['-n', ns, 'patch', 'deployment', http.deployment, '--dry-run=server', '--type=merge', '-p', '{"metadata":{"annotations":{"test/x":"y"}}}']);
+    return r.code !== 0 && /frozen by the test/.test(r.stderr);
+  });
+  const before = await deployment(ns, http.deployment);
+  await deleteConfig(ns, 'hono');
+  const warning = (await events(ns, 'hono')).find((e) => e.reason === 'UnwireFailed');
+  t.regex(warning?.message ?? '', /refused .*frozen by the test.*they stay in place/, warning?.message);
+  const after = await deployment(ns, http.deployment);
+  t.deepEqual(after.spec!.template, before.spec!.template, 'nothing could change');
+  t.true(managersOf(after).includes(fieldManager('hono')));
+});
+
 test('upgrade: fields of the former single field manager move to the owning config without a rollout', async (t) => {
   const ns = await withNamespace(t, 'own-migrate');
   await applyStack(ns, ['http', 'mqtt']);
