@@ -31,10 +31,15 @@ async function apply(ctx: ReconcileContext, namespace: string, name: string, w: 
   ctx.read.wrote('deployment', namespace, name, d);
 }
 
-/** A 422 from the apiserver: the merged Deployment would be invalid; the message says why. */
-function invalidFailure(name: string, err: unknown): Failure | undefined {
-  if (statusCode(err) !== 422) return undefined;
-  return { reason: 'DeploymentInvalid', message: `Deployment ${name} rejected the wiring: ${statusMessage(err) || 'invalid'}; nothing was changed. Fix the Deployment or this config's mountPath / envOverrides`, retry: true };
+/** The apiserver refused the apply itself (422 invalid, 403 forbidden by RBAC or an admission policy, ...). */
+function rejectedFailure(namespace: string, name: string, err: unknown): Failure | undefined {
+  if (!isRejection(err)) return undefined;
+  if (statusCode(err) === 404) return { reason: 'DeploymentMissing', message: `Deployment ${name} does not exist in namespace ${namespace}; it is wired as soon as it appears`, retry: true };
+  return {
+    reason: 'DeploymentRejected',
+    message: `Deployment ${name}: the apiserver refused the wiring (HTTP ${statusCode(err)}: ${statusMessage(err) || 'no message'}); nothing was changed. Fix what the message names (the Deployment, an admission policy, the operator's RBAC) or this config's mountPath / envOverrides`,
+    retry: true,
+  };
 }
 
 /** The apiserver's message of a failed request (a Status body), shortened. */
@@ -93,7 +98,7 @@ async function wireOne(ctx: ReconcileContext, namespace: string, name: string, m
       await apply(ctx, namespace, name, wiring.wiring);
     } catch (err) {
       const conflicts = applyConflicts(err);
-      const failure = conflicts ? conflictFailure(name, conflicts) : invalidFailure(name, err);
+      const failure = conflicts ? conflictFailure(name, conflicts) : rejectedFailure(namespace, name, err);
       if (!failure) throw err;
       return fail(failure);
     }
@@ -180,6 +185,7 @@ export async function unwireDeployment(ctx: ReconcileContext, namespace: string,
   try {
     await apply(ctx, namespace, name, undefined);
   } catch (err) {
+    if (statusCode(err) === 404) return { removed: false }; // deleted meanwhile: nothing to remove
     if (!isRejection(err)) throw err;
     const first = describe(err);
     try {

@@ -226,7 +226,7 @@ test('deletion completes when removing the wiring is refused; the user keeps wha
   t.is(d.spec!.template.metadata?.annotations?.['hono.eclipse.org/tls-digest'], undefined);
 });
 
-test('deletion completes when every change to the Deployment is refused (an admission policy); the fields stay', async (t) => {
+test('when an admission policy refuses every change to the Deployment: DeploymentRejected, and the deletion completes with the fields left in place', async (t) => {
   const ns = await withNamespace(t, 'own-frozen');
   await applyStack(ns, ['http']);
   await runOperator(t, ns);
@@ -261,6 +261,12 @@ test('deletion completes when every change to the Deployment is refused (an admi
     return r.code !== 0 && /frozen by the test/.test(r.stderr);
   });
   const before = await deployment(ns, http.deployment);
+  // Wiring that the apiserver refuses is reported with its message (a new SAN needs a new digest).
+  const changed = configOf(ns, 'hono', ['http']);
+  changed.spec.components[0]!.dnsNames = ['new.example'];
+  await applyObjects([changed], ns);
+  const s = await componentReason(ns, 'hono', 'http', 'DeploymentRejected');
+  t.regex(s.message!, /refused the wiring \(HTTP 4\d\d: .*frozen by the test/, s.message);
   await deleteConfig(ns, 'hono');
   const warning = (await events(ns, 'hono')).find((e) => e.reason === 'UnwireFailed');
   t.regex(warning?.message ?? '', /refused .*frozen by the test.*they stay in place/, warning?.message);
