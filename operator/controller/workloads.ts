@@ -83,10 +83,12 @@ async function wireOne(ctx: ReconcileContext, namespace: string, name: string, m
   if (!d) {
     return fail({ reason: 'DeploymentMissing', message: `Deployment ${name} does not exist in namespace ${namespace}; it is wired as soon as it appears`, retry: true });
   }
-  // Without consent the Deployment is left exactly as it is (wiring from before the label was removed stays until unwired).
+  // Taking over what this config already owns under the former manager changes no behaviour: it
+  // comes first, so a later unwiring finds its fields even when the Deployment has not opted in.
+  d = await migrateLegacyManager(ctx, d);
+  // Without consent the Deployment is left as it is (wiring from before the label was removed stays until unwired).
   const refused = consentFailure(d, namespace, ctx.config.metadata.name);
   if (refused) return fail(refused);
-  d = await migrateLegacyManager(ctx, d);
   const wiring = buildWiring(d, ms);
   if ('failure' in wiring) return fail(wiring.failure);
   const manager = fieldManager(ctx.config.metadata.name);
