@@ -77,7 +77,7 @@ export interface components {
                 };
                 /** @description The Hono components to issue for and wire. Names are unique. */
                 components: {
-                    /** @description The Deployment (in this namespace) to wire. Absent for material-only components. */
+                    /** @description The Deployment (in this namespace) to wire. It is changed only if it carries the label hono.eclipse.org/tls-config set to this config's name (otherwise the component reports DeploymentNotOptedIn). Absent for material-only components. */
                     deployment?: {
                         /** @description Containers that get the env vars and the mount. Empty or absent means all containers (not init containers). */
                         containers?: string[];
