@@ -84,7 +84,7 @@ export class Reconciler {
     for (const d of deploymentsOf(config)) {
       let problem: string | undefined;
       try {
-        problem = (await unwireDeployment(ctx, config.metadata.namespace, d)).problem;
+        problem = await unwireDeployment(ctx, config.metadata.namespace, d);
       } catch (err) {
         if (!giveUp) throw err;
         problem = `unwiring failed for ${UNWIRE_GRACE_MS / 60_000} minutes (${describeError(err)}); the operator's fields stay in place`;

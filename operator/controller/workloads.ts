@@ -158,50 +158,44 @@ function buildWiring(d: V1Deployment, ms: ComponentMaterial[]): { wiring: Deploy
   };
 }
 
-export interface UnwireOutcome {
-  /** The operator's fields were removed (false: there were none, or they could not be removed). */
-  removed: boolean;
-  /** Why the fields stay, for an Event; undefined when nothing went wrong. */
-  problem?: string;
-}
-
 /**
  * Removes every field this config's manager applied to the Deployment; the user's fields stay (the
- * apply names none of them). Rejections (409, 422, 403, ...) are reported, never thrown, so a
+ * apply names none of them). Returns what stays and why, for an Event (undefined when all went
+ * well or there was nothing to remove). Rejections (409, 422, 403, ...) are reported, never thrown, so a
  * Deployment can never hold up a config's deletion. If the full removal is refused (someone else's
  * mount uses the operator's volume), the env vars, mounts and annotation still go and the volume stays.
  * Transient errors (5xx, network) are thrown, so the caller retries.
  */
-export async function unwireDeployment(ctx: ReconcileContext, namespace: string, name: string): Promise<UnwireOutcome> {
+export async function unwireDeployment(ctx: ReconcileContext, namespace: string, name: string): Promise<string | undefined> {
   let d = await ctx.read.deployment(namespace, name);
-  if (!d) return { removed: false };
+  if (!d) return undefined;
   const manager = fieldManager(ctx.config.metadata.name);
   try {
     d = await migrateLegacyManager(ctx, d);
   } catch (err) {
     if (!isRejection(err)) throw err;
-    return { removed: false, problem: `its fields could not be moved from the former field manager (${describe(err)})` };
+    return `its fields could not be moved from the former field manager (${describe(err)})`;
   }
   const owned = ownedFields(d, manager);
-  if (isEmpty(owned)) return { removed: false };
+  if (isEmpty(owned)) return undefined;
   try {
     await apply(ctx, namespace, name, undefined);
   } catch (err) {
-    if (statusCode(err) === 404) return { removed: false }; // deleted meanwhile: nothing to remove
+    if (statusCode(err) === 404) return undefined; // deleted meanwhile: nothing to remove
     if (!isRejection(err)) throw err;
     const first = describe(err);
     try {
       // Keep only the volumes: what else refers to them keeps working, the rest of the wiring goes.
       await apply(ctx, namespace, name, keepVolumes(d, owned.volumes));
       ctx.logger.warn('unwired deployment except its volumes', { deployment: name });
-      return { removed: true, problem: `removing the operator's volumes was refused (${first}); the volumes ${[...owned.volumes].join(', ')} stay, the env vars, mounts and digest annotation were removed` };
+      return `removing the operator's volumes was refused (${first}); the volumes ${[...owned.volumes].join(', ')} stay, the env vars, mounts and digest annotation were removed`;
     } catch (err2) {
       if (!isRejection(err2)) throw err2;
-      return { removed: false, problem: `removing the operator's fields was refused (${first}; ${describe(err2)}); they stay in place` };
+      return `removing the operator's fields was refused (${first}; ${describe(err2)}); they stay in place`;
     }
   }
   ctx.logger.info('unwired deployment', { deployment: name });
-  return { removed: true };
+  return undefined;
 }
 
 function keepVolumes(d: V1Deployment, names: Set<string>): DeploymentWiring {
