@@ -3,7 +3,7 @@
 // env vars, mounts and volumes are reported, never taken, and survive the config's deletion; a
 // deletion completes even when unwiring is refused; the former single manager's fields move to the
 // owning config without a rollout.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { PatchStrategy, setHeaderOptions, type CoreV1Event, type V1Deployment } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { LEGACY_FIELD_MANAGER, OPT_IN_LABEL, fieldManager } from '../../operator/controller/names.js';
@@ -72,6 +72,16 @@ async function generationChanges(ns: string, name: string, during: () => Promise
   return changes + (g !== last ? 1 : 0);
 }
 
+/** A namespace with the HTTP adapter wired by the config `hono`, the operator running. */
+async function wiredHttp(t: ExecutionContext, prefix: string): Promise<string> {
+  const ns = await withNamespace(t, prefix);
+  await applyStack(ns, ['http']);
+  await runOperator(t, ns);
+  await applyObjects([configOf(ns, 'hono', ['http'])], ns);
+  await waitReady(ns);
+  return ns;
+}
+
 async function deleteConfig(ns: string, name: string): Promise<void> {
   await clients().custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name });
   await waitFor(`${name} to be gone`, async () => {
@@ -125,11 +135,7 @@ test('two configs on one Deployment: the first wins, the second reports Deployme
 });
 
 test("a user's change to a wired field is reported with the apiserver's conflict, not reverted", async (t) => {
-  const ns = await withNamespace(t, 'own-edit');
-  await applyStack(ns, ['http']);
-  await runOperator(t, ns);
-  await applyObjects([configOf(ns, 'hono', ['http'])], ns);
-  await waitReady(ns);
+  const ns = await wiredHttp(t, 'own-edit');
   // kubectl set env is an Update: the value's ownership moves to kubectl-set, the operator still owns the entry.
   const r = await kubectl(['-n', ns, 'set', 'env', `deployment/${http.deployment}`, 'HONO_HTTP_KEY_FILE=/user/key.pem']);
   t.is(r.code, 0, r.stderr);
@@ -205,11 +211,7 @@ test("the user's own env var, mount and volume are reported, not taken, and inta
 });
 
 test('deletion completes when removing the wiring is refused; the user keeps what refers to it', async (t) => {
-  const ns = await withNamespace(t, 'own-unwire');
-  await applyStack(ns, ['http']);
-  await runOperator(t, ns);
-  await applyObjects([configOf(ns, 'hono', ['http'])], ns);
-  await waitReady(ns);
+  const ns = await wiredHttp(t, 'own-unwire');
   // The user mounts the operator's volume a second time: removing the volume would leave that mount dangling (422).
   const patch = { spec: { template: { spec: { containers: [{ name: http.deployment, volumeMounts: [{ name: 'hono-tls-http', mountPath: '/user/tls' }] }] } } } };
   const r = await kubectl(['-n', ns, 'patch', 'deployment', http.deployment, '--field-manager=user', '--type=strategic', '-p', JSON.stringify(patch)]);
@@ -227,11 +229,7 @@ test('deletion completes when removing the wiring is refused; the user keeps wha
 });
 
 test('when an admission policy refuses every change to the Deployment: DeploymentRejected, and the deletion completes with the fields left in place', async (t) => {
-  const ns = await withNamespace(t, 'own-frozen');
-  await applyStack(ns, ['http']);
-  await runOperator(t, ns);
-  await applyObjects([configOf(ns, 'hono', ['http'])], ns);
-  await waitReady(ns);
+  const ns = await wiredHttp(t, 'own-frozen');
   // A real admission policy that refuses every update of Deployments in this namespace.
   const policy = `freeze-${ns}`;
   await applyObjects([
