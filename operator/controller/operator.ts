@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../runtime/logger.js';
 import { OperatorMetrics } from '../runtime/metrics.js';
 import { RestartingInformer, describeError } from './informers.js';
 import { makeClients, type Timings } from './kube.js';
-import { MANAGED_SELECTOR, keyOf } from './names.js';
+import { CONFIG_LABEL, MANAGED_SELECTOR, keyOf, labelValue } from './names.js';
 import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
 import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
@@ -33,6 +33,8 @@ export interface OperatorOptions {
   /** Failure backoff (defaults 1 s doubling up to 5 min). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** /healthz fails once a watch has been failing for longer than this (default 2 minutes). */
+  unhealthyAfterMs?: number;
   /** Sees each reconcile's API and issuing time (tests, bench). */
   onTimings?: (key: string, t: Timings) => void;
 }
@@ -69,6 +71,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     baseDelayMs: opts.backoffBaseMs ?? 1000,
     maxDelayMs: opts.backoffMaxMs ?? 5 * 60_000,
     handler: (key) => reconciler.reconcile(key),
+    onObserverError: (key, err) => logger.error('reconcile observer failed', { key, error: describeError(err) }),
     onDone: (key, o) => {
       metrics.reconcileTotal.inc({ result: o.result });
       metrics.reconcileTime.observe(o.seconds);
@@ -119,9 +122,13 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       : () => clients.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
     logger,
     onEvent: (_event, s) => {
+      const sns = s.metadata!.namespace!;
       for (const ref of s.metadata?.ownerReferences ?? []) {
-        if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(s.metadata!.namespace!, ref.name));
+        if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(sns, ref.name));
       }
+      // Also by label: a Secret whose ownerReferences were removed still names its config.
+      const label = s.metadata?.labels?.[CONFIG_LABEL];
+      if (label) for (const c of configs.cache.list(sns)) if (labelValue(c.metadata.name) === label) queue.add(keyOf(sns, c.metadata.name));
     },
   });
   // Deployments (and Services below) map back to the configs that name them, by a scan of the config cache.
@@ -157,10 +164,11 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   });
   const informers = [configs, secrets, deployments, services];
 
+  const unhealthyAfterMs = opts.unhealthyAfterMs ?? 2 * 60_000;
   let isReady = false;
   const endpoints: Endpoint[] = [];
   const health = {
-    healthy: () => informers.map((i) => i.health(2 * 60_000)).find((h) => !h.ok) ?? { ok: true },
+    healthy: () => informers.map((i) => i.health(unhealthyAfterMs)).find((h) => !h.ok) ?? { ok: true },
     ready: () => (isReady ? { ok: true } : { ok: false, message: 'informers have not listed yet' }),
   };
   let metricsUrl: string | undefined;

@@ -9,7 +9,9 @@ import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/inde
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
 import { checkLeaf, firstPem } from './leaf-check.js';
+import { failureOf } from './failures.js';
 import { secretMaterialDigest } from './material-digest.js';
+import { ownedKeysAnnotation, userKeys } from './user-keys.js';
 import {
   COMPONENT_LABEL,
   CONFIG_LABEL,
@@ -108,7 +110,7 @@ export async function ensureComponentSecrets(
           },
         };
       } catch (err) {
-        return { existing, failure: { reason: 'IssueFailed', message: `component ${c.name}: ${(err as Error).message}`, retry: true } };
+        return { existing, failure: failureOf(err, `component ${c.name}`) };
       }
     }),
   );
@@ -123,9 +125,11 @@ export async function ensureComponentSecrets(
     plan.components.map(async (c, i): Promise<ComponentMaterial> => {
       const { existing, leaf, failure } = leaves[i]!;
       if (failure || !leaf) return { component: c, failure, issued: false, written: false };
-      const built = await buildData(c, leaf, issuer, password, peerCerts, existing);
+      const built = await buildData(c, leaf, issuer, password, peerCerts, existing).catch((err: unknown) => ({ failure: failureOf(err, `component ${c.name}`) }));
       if ('failure' in built) return { component: c, failure: built.failure, issued: false, written: false };
       const desired = desiredSecret(ctx, plan, c, built.data, built.storeDigest);
+      const kept = userKeys(existing, Object.keys(built.data));
+      desired.data = { ...kept, ...desired.data };
       const written = await writeIfChanged(ctx, desired, existing);
       const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
       return {
@@ -226,7 +230,7 @@ function desiredSecret(ctx: ReconcileContext, plan: Plan, c: ComponentPlan, data
         [CONFIG_LABEL]: labelValue(plan.configName),
         [COMPONENT_LABEL]: labelValue(c.name),
       },
-      annotations: { [ROLE_ANNOTATION]: 'component', ...(storeDigest ? { [STORE_DIGEST_ANNOTATION]: storeDigest } : {}) },
+      annotations: { [ROLE_ANNOTATION]: 'component', ...ownedKeysAnnotation(Object.keys(data)), ...(storeDigest ? { [STORE_DIGEST_ANNOTATION]: storeDigest } : {}) },
       ownerReferences: [ownerReference(ctx.config)],
     },
     type: tls ? 'kubernetes.io/tls' : 'Opaque',

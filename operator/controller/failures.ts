@@ -1,0 +1,58 @@
+// Errors to status: every error a reconcile meets becomes a Failure with a reason and a message
+// that names the fix. Typed errors map to their reasons; anything else is InternalError, retried
+// with backoff. Messages come from our own typed errors or describeError (status text, never
+// request bodies), so no key material reaches status, Events or logs.
+import { isPkiError } from '../pki/errors.js';
+import { PlanError } from '../plan/errors.js';
+import type { Failure } from './context.js';
+import { describeError } from './informers.js';
+
+/** A failure raised deep in a step; the reconcile turns it into status as it is. */
+export class ReconcileFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+    this.name = 'ReconcileFailure';
+  }
+}
+
+/** Every reason the operator reports (besides Ready), for docs and the failure-reasons test. */
+export const FAILURE_REASONS = [
+  'InvalidSpec',
+  'IssuerNotImplemented',
+  'CaSecretMissing',
+  'CaSecretInvalid',
+  'CaSecretConflict',
+  'PasswordSecretMissing',
+  'PasswordSecretInvalid',
+  'PasswordSecretConflict',
+  'PasswordMissing',
+  'SecretConflict',
+  'IssueFailed',
+  'PeerNotReady',
+  'MaterialNotReady',
+  'WaitingForSibling',
+  'DeploymentMissing',
+  'ContainerMissing',
+  'ServiceMissing',
+  'InternalError',
+] as const;
+
+/**
+ * The Failure for an error. `context` says where it happened ("component mqtt-adapter"), and
+ * prefixes the message.
+ */
+export function failureOf(err: unknown, context?: string): Failure {
+  const at = (m: string) => (context ? `${context}: ${m}` : m);
+  if (err instanceof ReconcileFailure) return { ...err.failure, message: at(err.failure.message) };
+  if (err instanceof PlanError) return { reason: 'InvalidSpec', message: at(`${err.message}; fix the field in the HonoTlsConfig`), retry: false };
+  if (isPkiError(err, 'UNSUPPORTED_PASSWORD')) {
+    return { reason: 'PasswordSecretInvalid', message: at(`${err.message} (spec.trustStore.passwordSecretRef)`), retry: true };
+  }
+  if (isPkiError(err, 'CHAIN_INVALID')) return { reason: 'CaSecretInvalid', message: at(err.message), retry: true };
+  if (isPkiError(err)) return { reason: 'IssueFailed', message: at(err.message), retry: true };
+  return {
+    reason: 'InternalError',
+    message: at(`${describeError(err)}; retrying with backoff (if it persists, see the operator's log and report it)`),
+    retry: true,
+  };
+}
