@@ -44,7 +44,7 @@ export const FAILURE_REASONS = [
 export function failureOf(err: unknown, context?: string): Failure {
   const at = (m: string) => (context ? `${context}: ${m}` : m);
   if (err instanceof ReconcileFailure) return { ...err.failure, message: at(err.failure.message) };
-  if (err instanceof PlanError) return { reason: 'InvalidSpec', message: at(`${err.message}; fix the field in the HonoTlsConfig`), retry: false };
+  if (err instanceof PlanError) return { reason: 'InvalidSpec', message: at(err.message), retry: false };
   if (isPkiError(err, 'UNSUPPORTED_PASSWORD')) {
     return { reason: 'PasswordSecretInvalid', message: at(`${err.message} (spec.trustStore.passwordSecretRef)`), retry: true };
   }

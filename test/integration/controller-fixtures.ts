@@ -7,6 +7,9 @@ import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type HonoTlsConfigSpec } fr
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { applyObjects, installCrds, testKubeConfig } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 /** The seed's components: Deployment/Service name, container name, image (as in the seed). */
 export const STACK = [
@@ -74,21 +77,6 @@ export async function getConfig(namespace: string, name = 'hono'): Promise<HonoT
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String((lastError as Error).message ?? lastError)}` : ''}`);
-}
 
 /** Waits until Ready=True for the current generation; returns the config. */
 export async function waitReady(namespace: string, name = 'hono', timeoutMs = 90_000): Promise<HonoTlsConfig> {
