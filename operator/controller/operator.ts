@@ -35,6 +35,8 @@ export interface OperatorOptions {
   backoffMaxMs?: number;
   /** /healthz fails once a watch has been failing for longer than this (default 2 minutes). */
   unhealthyAfterMs?: number;
+  /** Longest delay between restarts of a failed watch (default 30 s). */
+  watchRestartMaxMs?: number;
   /** Sees each reconcile's API and issuing time (tests, bench). */
   onTimings?: (key: string, t: Timings) => void;
 }
@@ -88,6 +90,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       ? () => clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
       : () => clients.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Lister<HonoTlsConfig & KubernetesObject>,
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (event, c) => {
       const key = keyOf(c.metadata.namespace, c.metadata.name);
       if (event === 'delete') queue.forget(key);
@@ -109,6 +112,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       fieldSelector,
       list: () => clients.core.listNamespacedSecret({ namespace, fieldSelector }),
       logger,
+      restartMaxMs: opts.watchRestartMaxMs,
       onEvent,
     });
   });
@@ -121,6 +125,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       ? () => clients.core.listNamespacedSecret({ namespace: ns, labelSelector: MANAGED_SELECTOR })
       : () => clients.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (_event, s) => {
       const sns = s.metadata!.namespace!;
       for (const ref of s.metadata?.ownerReferences ?? []) {
@@ -138,6 +143,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     path: `/apis/apps/v1${prefix}/deployments`,
     list: ns ? () => clients.apps.listNamespacedDeployment({ namespace: ns }) : () => clients.apps.listDeploymentForAllNamespaces({}),
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (_event, d) => {
       const dns = d.metadata?.namespace ?? '';
       for (const c of configs.cache.list(dns)) {
@@ -154,6 +160,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     path: `/api/v1${prefix}/services`,
     list: ns ? () => clients.core.listNamespacedService({ namespace: ns }) : () => clients.core.listServiceForAllNamespaces({}),
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (event, svc) => {
       if (event === 'update') return; // only existence matters
       const sns = svc.metadata?.namespace ?? '';

@@ -71,7 +71,7 @@ export interface ControlPlane {
   crashed: Promise<string>;
   /** Stops kube-controller-manager, kube-apiserver, then etcd; removes the temp dir unless keepDirs. Idempotent. */
   stop(): Promise<void>;
-  /** Fault injection: stops kube-apiserver (SIGTERM) and waits for it to exit; not reported as a crash. */
+  /** Fault injection: kills kube-apiserver (SIGKILL: an outage, not a graceful drain) and waits for it to exit; not reported as a crash. */
   stopApiserver(): Promise<void>;
   /** Starts kube-apiserver again on the same port, certificates and token; resolves when /readyz is 200. */
   startApiserver(): Promise<void>;
@@ -603,7 +603,7 @@ async function startOnce(opts: StartOptions & { log: (line: string) => void; bin
       stopApiserver: async () => {
         if (apiserver.exited) return;
         apiserver.stoppedOnPurpose = true;
-        process.kill(apiserver.pid, 'SIGTERM');
+        process.kill(apiserver.pid, 'SIGKILL');
         await apiserver.exitPromise;
         log('kube-apiserver stopped (fault injection)');
       },
