@@ -76,7 +76,24 @@ export async function getConfig(namespace: string, name = 'hono'): Promise<HonoT
   return (await clients().custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as HonoTlsConfig;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Counts finished reconciles (the operator's onTimings fires once per reconcile): the signal that
+ * the operator really looked, which every "nothing changed" check waits for instead of a sleep.
+ */
+export function reconcileCounter() {
+  let n = 0;
+  return {
+    onTimings: () => void n++,
+    get count() {
+      return n;
+    },
+    /** Waits until `more` reconciles have finished after this call. */
+    async more(more: number, what = `${more} more reconciles`): Promise<void> {
+      const target = n + more;
+      await waitFor(what, () => n >= target, 30_000);
+    },
+  };
+}
 
 /** Waits until Ready=True for the current generation; returns the config. */
 export async function waitReady(namespace: string, name = 'hono', timeoutMs = 90_000): Promise<HonoTlsConfig> {

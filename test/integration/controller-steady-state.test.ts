@@ -5,7 +5,7 @@
 import test from 'ava';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
 import { applyObjects, apiserverRequestCounts, withNamespace } from '../helpers/cluster.js';
-import { STACK, applyStack, getConfig, replicaSets, runOperator, seedConfig, sleep, waitFor, waitReady } from './controller-fixtures.js';
+import { STACK, applyStack, getConfig, reconcileCounter, replicaSets, runOperator, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
 let cp: ControlPlane | undefined;
 
@@ -58,7 +58,9 @@ test('after Ready: a resync window and an operator restart write nothing, resync
     for (const s of STACK) if ((await replicaSets(ns, s.deployment)).length !== 2) return false;
     return true;
   });
-  await sleep(1500);
+  // Settled: a resync after the rollouts ran (1 s resyncs), and nothing is queued.
+  const settledAt = timings.length;
+  await waitFor('a resync after the rollouts', () => timings.length >= settledAt + 1, 30_000);
   await op.idle();
   const first = timings.find((x) => x.issueMs > 0)!;
   t.log(
@@ -73,7 +75,8 @@ test('after Ready: a resync window and an operator restart write nothing, resync
   t.true((setup['POST secrets'] ?? 0) >= 9, 'CA, password and 7 component Secrets were created');
   t.true(Object.keys(setup).some((k) => k.endsWith(' deployments')), 'Deployments were applied');
   const resyncsBefore = timings.length;
-  await sleep(5000);
+  // The window is three resyncs long; that they ran is the positive control for "no writes".
+  await waitFor('three resyncs', () => timings.length - resyncsBefore >= 3, 30_000);
   await op.idle();
   const c1 = await apiserverRequestCounts();
   t.true(timings.length - resyncsBefore >= 3, `resyncs ran (${timings.length - resyncsBefore})`);
@@ -90,8 +93,10 @@ test('after Ready: a resync window and an operator restart write nothing, resync
   t.true(cachedKinds < resyncs, `Secrets, Deployments and Services come from the caches (${cachedKinds} GETs in ${resyncs} resyncs)`);
 
   await op.stop();
-  const op2 = await runOperator(t, ns, { resyncMs: 1000 });
-  await sleep(3000);
+  const restarted = reconcileCounter();
+  const op2 = await runOperator(t, ns, { resyncMs: 1000, onTimings: restarted.onTimings });
+  // Positive control: the restarted operator reconciled (first sync and two resyncs), and wrote nothing.
+  await restarted.more(3, 'the restarted operator to reconcile three times');
   await op2.idle();
   const c2 = await apiserverRequestCounts();
   t.deepEqual(writes(c1, c2), {}, 'no writes after a restart');
