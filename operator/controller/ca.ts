@@ -8,6 +8,7 @@ import { AuthorityIssuer } from '../issuers/authority-issuer.js';
 import { CERT_MANAGER_NOT_IMPLEMENTED } from '../issuers/cert-manager.js';
 import type { Issuer } from '../issuers/issuer.js';
 import { decodeData, isOwnedBy, type Failure, type ReconcileContext } from './context.js';
+import { redact } from './failures.js';
 import { describeError } from './informers.js';
 import { createOwnedSecret } from './owned-secret.js';
 
@@ -20,7 +21,7 @@ function asStrings(data: Record<string, string> | undefined): Record<string, str
 /** PKI errors name the field and the fix and never carry key material; others keep their status text (describeError). */
 function caError(err: unknown, secretName: string): string {
   if (isPkiError(err)) return `CA Secret ${secretName}: ${err.message}`;
-  return `CA Secret ${secretName} could not be loaded (${describeError(err)}); check that tls.crt and tls.key hold PEM`;
+  return `CA Secret ${secretName} could not be loaded (${redact(describeError(err))}); check that tls.crt and tls.key hold PEM`;
 }
 
 /** Annotation on the HonoTlsConfig that confirms replacing a lost CA; its value is the lost CA's fingerprint. */

@@ -7,12 +7,9 @@ import { PlanError } from '../plan/errors.js';
 import type { Failure } from './context.js';
 import { describeError } from './informers.js';
 
-/** A failure raised deep in a step; the reconcile turns it into status as it is. */
-export class ReconcileFailure extends Error {
-  constructor(readonly failure: Failure) {
-    super(failure.message);
-    this.name = 'ReconcileFailure';
-  }
+/** An error's text for status and logs: PEM blocks (keys, certificates) never pass, whatever a library put in. */
+export function redact(text: string): string {
+  return text.replace(/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g, '[PEM redacted]');
 }
 
 /** Every reason the operator reports (besides Ready), for docs and the failure-reasons test. */
@@ -43,7 +40,6 @@ export const FAILURE_REASONS = [
  */
 export function failureOf(err: unknown, context?: string): Failure {
   const at = (m: string) => (context ? `${context}: ${m}` : m);
-  if (err instanceof ReconcileFailure) return { ...err.failure, message: at(err.failure.message) };
   if (err instanceof PlanError) return { reason: 'InvalidSpec', message: at(err.message), retry: false };
   if (isPkiError(err, 'UNSUPPORTED_PASSWORD')) {
     return { reason: 'PasswordSecretInvalid', message: at(`${err.message} (spec.trustStore.passwordSecretRef)`), retry: true };
@@ -52,7 +48,7 @@ export function failureOf(err: unknown, context?: string): Failure {
   if (isPkiError(err)) return { reason: 'IssueFailed', message: at(err.message), retry: true };
   return {
     reason: 'InternalError',
-    message: at(`${describeError(err)}; retrying with backoff (if it persists, see the operator's log and report it)`),
+    message: at(`${redact(describeError(err))}; retrying with backoff (if it persists, see the operator's log and report it)`),
     retry: true,
   };
 }
