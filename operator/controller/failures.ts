@@ -12,7 +12,11 @@ export function redact(text: string): string {
   return text.replace(/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g, '[PEM redacted]');
 }
 
-/** Every reason the operator reports (besides Ready), for docs and the failure-reasons test. */
+/**
+ * Every reason status can carry (besides Ready), for the README and the failure-reasons test.
+ * workloads.ts's MaterialNotReady is not one: it goes only to components whose own failure is
+ * reported instead.
+ */
 export const FAILURE_REASONS = [
   'InvalidSpec',
   'IssuerNotImplemented',
@@ -26,7 +30,6 @@ export const FAILURE_REASONS = [
   'SecretConflict',
   'IssueFailed',
   'PeerNotReady',
-  'MaterialNotReady',
   'WaitingForSibling',
   'DeploymentMissing',
   'ContainerMissing',

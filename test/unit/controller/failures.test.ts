@@ -1,7 +1,8 @@
 // Errors to status: typed errors keep their reason, anything else is a retried InternalError,
 // and no PEM block ever reaches a message.
 import test from 'ava';
-import { failureOf } from '../../../operator/controller/failures.js';
+import { readFileSync } from 'node:fs';
+import { FAILURE_REASONS, failureOf } from '../../../operator/controller/failures.js';
 import { PkiError } from '../../../operator/pki/errors.js';
 import { PlanError } from '../../../operator/plan/errors.js';
 
@@ -26,4 +27,12 @@ test('an unexpected error is an InternalError with its message, retried, and wit
   t.false(f.message.includes('MIGHAgEA'));
   const api = Object.assign(new Error('HTTP-Code: 422 Body: {...}'), { code: 422, body: JSON.stringify({ message: 'Deployment.apps "x" is invalid' }) });
   t.regex(failureOf(api).message, /^422: Deployment\.apps "x" is invalid/);
+});
+
+test("the README's Troubleshooting table explains every reason", (t) => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('Control plane and tests:'));
+  const rows = table.split('\n').filter((l) => l.startsWith('| `'));
+  t.true(rows.length > 5, 'the table is found');
+  t.deepEqual(FAILURE_REASONS.filter((r) => !rows.some((row) => row.split('|')[1]!.includes(`\`${r}\``))), []);
 });
