@@ -83,21 +83,16 @@ export class Reconciler {
   }
 
   private async apply(ctx: ReconcileContext): Promise<HandlerResult> {
-    const { config } = ctx;
-    await ensureFinalizer(ctx);
-    let plan: Plan;
+    let plan: Plan | undefined;
     try {
-      plan = planConfig(config);
-    } catch (err) {
-      // Bad input (PlanError) waits for a spec change; anything else is an InternalError, retried.
-      return this.finish(ctx, undefined, failureOf(err));
-    }
-    try {
+      await ensureFinalizer(ctx);
+      plan = planConfig(ctx.config);
       return await this.applyPlan(ctx, plan);
     } catch (err) {
-      // Every error becomes status: typed ones keep their reason, the rest are InternalError.
+      // Every error becomes status: bad input (PlanError) waits for a spec change, other typed
+      // errors keep their reason, anything else is an InternalError retried with backoff.
       const failure = failureOf(err);
-      ctx.logger.error('reconcile step failed', { reason: failure.reason, error: failure.message });
+      if (failure.reason === 'InternalError') ctx.logger.error('reconcile step failed', { error: failure.message });
       return this.finish(ctx, plan, failure);
     }
   }
