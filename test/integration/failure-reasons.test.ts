@@ -9,6 +9,7 @@ import { FAILURE_REASONS } from '../../operator/controller/failures.js';
 import { CertificateAuthority } from '../../operator/pki/index.js';
 import { systemClock } from '../../operator/runtime/clock.js';
 import { applyObjects, withNamespace } from '../helpers/cluster.js';
+import { opensslChain } from '../unit/pki/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import { clients, deploymentObject, getConfig, runOperator, serviceObject, waitReady } from './controller-fixtures.js';
 
@@ -49,6 +50,19 @@ const ROWS: Row[] = [
     message: new RegExp(`is gone; the issued material stays in place\\. Restore the Secret .* ${CONFIRM_NEW_CA_ANNOTATION.replace('.', '\\.')}=`),
   },
   { reason: 'CaSecretInvalid', input: 'issuer.ca holds a leaf, not a CA', spec: (n) => ({ issuer: { ca: { secretName: `${n}-byo` } }, components: [auth()] }), before: async (ns, n) => void (await secret(ns, `${n}-byo`, await tlsPair())), message: /is not a CA certificate/ },
+  {
+    reason: 'CaSecretInvalid',
+    input: 'issuer.ca under a root with pathLen:0 (openssl verify refuses its leaves)',
+    spec: (n) => ({ issuer: { ca: { secretName: `${n}-byo` } }, components: [auth()] }),
+    before: async (ns, n) => {
+      const ku = 'keyUsage=critical,keyCertSign,cRLSign';
+      const c = await opensslChain({ root: ['basicConstraints=critical,CA:TRUE,pathlen:0', ku], ca: ['basicConstraints=critical,CA:TRUE', ku], leaf: { cn: 'auth', dns: 'auth.example', ip: '127.0.0.1' } });
+      const reference = await c.verify(c.p('leaf.crt'));
+      if (reference.code === 0) throw new Error('openssl verify accepted the chain: the row would test nothing');
+      await secret(ns, `${n}-byo`, { 'tls.crt': c.certPem, 'tls.key': c.keyPem, 'ca.crt': c.chainPem });
+    },
+    message: /pathLenConstraint: .*pathLen:0/,
+  },
   { reason: 'CaSecretConflict', input: 'a user Secret named <config>-ca', spec: () => ({ components: [auth()] }), before: async (ns, n) => void (await secret(ns, `${n}-ca`, { x: 'y' })), message: /exists but does not belong to this HonoTlsConfig/ },
   { reason: 'PasswordSecretMissing', input: 'passwordSecretRef names no Secret', spec: () => ({ trustStore: { format: 'jks', passwordSecretRef: { name: 'no-such-pw', key: 'password' } }, components: [auth()] }), message: /Secret no-such-pw .* does not exist: create it with key "password"/ },
   {
