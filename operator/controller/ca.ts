@@ -71,7 +71,7 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
           return {
             failure: {
               reason: 'CaSecretInvalid',
-              message: `${caError(err, name)}; delete the Secret to let the operator create a new CA (every component is then re-issued)`,
+              message: `${caError(err, name)}; restore the Secret from a backup, or delete it and confirm a new CA with the annotation ${CONFIRM_NEW_CA_ANNOTATION} (every component is then re-issued)`,
               retry: true,
             },
           };
