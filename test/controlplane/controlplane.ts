@@ -147,8 +147,8 @@ export function pinnedVersions(): Record<string, string> {
 /**
  * Returns the bin dir with the control-plane binaries: runs build.sh (which honours
  * KUBEBUILDER_ASSETS and the version-keyed cache, and builds from the Go module proxy only when
- * both miss). Build progress goes to `log`. `pods`: kube-scheduler and kwok instead (build.sh
- * pods; HONO_PODS_ASSETS overrides).
+ * both miss). Build progress goes to `log`. `set` picks another of BINARY_SETS (`build.sh pods`,
+ * `build.sh certmanager`, each with its own override variable).
  */
 export async function ensureBinaries(
   log: (line: string) => void = defaultLog,
