@@ -45,6 +45,8 @@ const BINARY_SETS = {
 export type BinarySet = keyof typeof BINARY_SETS;
 /** KWOK manages the nodes with this annotation (and no others). */
 export const FAKE_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+/** And the fake nodes carry this label, to list them (`-l type=kwok`). */
+export const FAKE_NODE_LABEL = { key: 'type', value: 'kwok' } as const;
 
 /** The user name and group of the admin identity in the kubeconfig the control plane writes. */
 export const ADMIN_USER = 'hono-test-admin';
@@ -831,7 +833,7 @@ function fakeNode(name: string): object {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
-        type: 'kwok',
+        [FAKE_NODE_LABEL.key]: FAKE_NODE_LABEL.value,
       },
     },
   };
