@@ -62,6 +62,10 @@ if have_all "$dest"; then
   say "cached: $dest"
   echo "$dest"; exit 0
 fi
+if [ -n "${HONO_CONTROLPLANE_NO_BUILD:-}" ]; then
+  # Set by callers that cannot wait minutes (a test file starting its own control plane).
+  fail "not built yet: run \`bash test/controlplane/build.sh${1:+ $1}\` first (cold: several minutes; then cached in $dest)"
+fi
 if [ -n "$override" ]; then
   say "$override_var=$override lacks some of: ${bins[*]} $(case $mode in pods) echo 'kwok-stages/*.yaml' ;; certmanager) echo 'crds/*.yaml' ;; esac); building into the cache instead"
 fi

@@ -82,6 +82,8 @@ export interface StartOptions {
   certManager?: boolean;
   /** Directory holding cert-manager-controllers and crds/. Default: `build.sh certmanager`'s output. */
   certManagerBinDir?: string;
+  /** false: fail at once when binaries are not cached instead of building them (minutes). Default true. */
+  build?: boolean;
 }
 
 /** Where the Secrets that cert-manager's ClusterIssuers refer to live (its --cluster-resource-namespace). */
@@ -155,9 +157,13 @@ export function pinnedVersions(): Record<string, string> {
 export async function ensureBinaries(
   log: (line: string) => void = defaultLog,
   set: BinarySet = 'core',
+  opts: { build?: boolean } = {},
 ): Promise<string> {
   const t0 = performance.now();
-  const child = spawn('bash', [buildScript, set], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', [buildScript, set], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.build === false ? { ...process.env, HONO_CONTROLPLANE_NO_BUILD: '1' } : process.env,
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   let errBuf = '';
@@ -394,16 +400,17 @@ exit 0`;
 /** Starts etcd, kube-apiserver and kube-controller-manager; resolves when all are ready. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? defaultLog;
-  const binDir = opts.binDir ?? (await ensureBinaries(log));
+  const build = { build: opts.build };
+  const binDir = opts.binDir ?? (await ensureBinaries(log, 'core', build));
   checkBinDir(binDir);
   let podsBinDir: string | undefined;
   if (opts.pods) {
-    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods'));
+    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods', build));
     checkBinDir(podsBinDir, 'pods');
   }
   let certManagerBinDir: string | undefined;
   if (opts.certManager) {
-    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager'));
+    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager', build));
     checkBinDir(certManagerBinDir, 'certmanager');
   }
   const dirs = { log, binDir, podsBinDir, certManagerBinDir };
