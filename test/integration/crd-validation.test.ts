@@ -213,7 +213,7 @@ test('partial objects get nested defaults; the status subresource and printer co
   t.deepEqual(got.spec.trustStore, { format: 'jks', passwordSecretRef: { name: 'pw', key: 'password' } });
   t.is(got.spec.certificate!.renewBefore, '720h');
   // Status is a subresource: a status write through the main resource is ignored.
-  const status = { issuer: 'certManager/Issuer/le', earliestNotAfter: '2030-01-01T00:00:00Z', conditions: [{ type: 'Ready', status: 'True', reason: 'Issued', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+  const status = { issuer: 'certManager/Issuer/le', phase: 'Rotating', earliestNotAfter: '2030-01-01T00:00:00Z', conditions: [{ type: 'Ready', status: 'True', reason: 'Issued', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
   await api().patchNamespacedCustomObjectStatus(
     { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'partial', body: { status } },
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -221,8 +221,8 @@ test('partial objects get nested defaults; the status subresource and printer co
   const { kubectl } = await import('../helpers/cluster.js');
   const r = await kubectl(['get', 'htc', 'partial', '-n', ns]);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /NAME\s+READY\s+ISSUER\s+EARLIEST EXPIRY\s+AGE/);
-  t.regex(r.stdout, /partial\s+True\s+certManager\/Issuer\/le\s+2030-01-01T00:00:00Z/);
+  t.regex(r.stdout, /NAME\s+READY\s+PHASE\s+ISSUER\s+EARLIEST EXPIRY\s+AGE/);
+  t.regex(r.stdout, /partial\s+True\s+Rotating\s+certManager\/Issuer\/le\s+2030-01-01T00:00:00Z/);
   const explain = await kubectl(['explain', 'honotlsconfig.spec.trustStore.format']);
   t.regex(explain.stdout, /The format wired into the \*_TRUST_STORE_PATH variables/);
 });
