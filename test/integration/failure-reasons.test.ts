@@ -297,7 +297,10 @@ const teardowns: (() => unknown)[] = [];
 const hook = { teardown: (f: () => unknown) => teardowns.push(f) } as unknown as ExecutionContext;
 test.before(async () => {
   ns = await withNamespace(hook, 'failure-reasons');
-  await runOperator(hook, ns, { reissueLimits: LIMITS });
+  // About 30 configs, most failing on purpose and retried: with the fixtures' 2 s resync and backoff
+  // the 4 workers would be kept busy by retries, and new rows wait behind them on a loaded machine.
+  // Every row's trigger is a watch event (a create, an edit, a Secret written), not a resync.
+  await runOperator(hook, ns, { reissueLimits: LIMITS, resyncMs: 30_000, backoffMaxMs: 10_000 });
 });
 test.after.always(async () => {
   for (const f of teardowns.reverse()) await f();
@@ -340,7 +343,7 @@ ROWS.forEach((row, i) => {
       const where = row.component ? c.status?.components?.find((x) => x.name === row.component) : ready;
       last = JSON.stringify({ where, ready });
       return ready?.status === 'False' && where?.reason === row.reason ? where : undefined;
-    }, 60_000, 200).catch((err: Error) => {
+    }, 90_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}; last: ${last}`);
     });
     t.log(got.message);
