@@ -13,10 +13,10 @@ import { ISSUE_HISTORY_ANNOTATION, OPT_IN_LABEL } from '../../operator/controlle
 import { DEFAULT_REISSUE_LIMITS } from '../../operator/controller/reissue-guard.js';
 import { CertificateAuthority } from '../../operator/pki/index.js';
 import { systemClock } from '../../operator/runtime/clock.js';
-import { applyObjects, kubectl, withNamespace } from '../helpers/cluster.js';
+import { applyObjects, withNamespace } from '../helpers/cluster.js';
 import { opensslChain } from '../unit/pki/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
-import { clients, deploymentObject, getConfig, runOperator, waitReady } from './controller-fixtures.js';
+import { admissionPolicy, clients, deploymentObject, getConfig, runOperator, waitReady } from './controller-fixtures.js';
 
 type Spec = Partial<HonoTlsConfigSpec>;
 interface Row {
@@ -45,43 +45,9 @@ const tlsPair = async () => {
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-/**
- * A real ValidatingAdmissionPolicy (and binding, for namespace `ns`) that refuses `operation` of the
- * one object named `name` of `resource`; removed in t.teardown. Returns once a server-side dry run
- * (`probe`, kubectl arguments) is refused with the policy's message: the policy is in force.
- */
-async function refuseByPolicy(
-  t: ExecutionContext,
-  ns: string,
-  rule: { apiGroup: string; resource: string; operation: 'CREATE' | 'UPDATE'; name: string },
-  probe: string[],
-): Promise<void> {
-  const policy = `refuse-${ns}-${rule.name}`;
-  const message = `refused by the failure-reasons test: ${rule.resource} ${rule.name}`;
-  t.teardown(() => kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--wait=false']));
-  await applyObjects([
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: policy },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: [rule.apiGroup], apiVersions: ['v1'], operations: [rule.operation], resources: [rule.resource] }] },
-        validations: [{ expression: `object.metadata.name != '${rule.name}'`, message }],
-      },
-    },
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: policy },
-      spec: { policyName: policy, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
-    },
-  ]);
-  await waitFor(`the policy to refuse ${rule.operation} of ${rule.resource} ${rule.name}`, async () => {
-    const r = await kubectl(['-n', ns, ...probe, '--dry-run=server']);
-    return r.code !== 0 && r.stderr.includes(message);
-  }, 30_000, 200);
-}
+/** An admission policy that refuses `operation` of the one `resource` object named `name` (see admissionPolicy). */
+const refuseByPolicy = (t: ExecutionContext, ns: string, rule: { apiGroup: string; resource: string; operation: 'CREATE' | 'UPDATE'; name: string }, probe: string[]) =>
+  admissionPolicy(t, ns, { ...rule, name: `refuse-${ns}-${rule.name}`, expression: `object.metadata.name != '${rule.name}'`, message: `refused by the failure-reasons test: ${rule.resource} ${rule.name}`, probe });
 
 /** Sets the auth component's dnsNames (a new generation), and waits until that generation was issued and Ready. */
 async function setDnsNames(ns: string, name: string, dnsNames: string[]): Promise<void> {
