@@ -12,7 +12,7 @@ import { applyObjects } from '../../helpers/cluster.js';
 import { materializePod, type PodView } from '../pod-view.js';
 import type { HonoService, RealHonoInstall } from './install.js';
 import { podAddress, startJava, waitHealthy, waitListening, type JavaProcess } from './process.js';
-import { HEALTH_PORT, podProcessEnv, securePort, SERVICES, type ServiceDef } from './services.js';
+import { HEALTH_PORT, podProcessEnv, securePort, SERVICES, type DeviceConnection, type ServiceDef } from './services.js';
 
 export const STACK_FILE = 'examples/hono-stack.yaml';
 /** The Deployment opt-in label (issue 8); set here, in one place, on every Deployment applied. */
@@ -95,23 +95,33 @@ export interface RunningHono {
   secretEnv: Set<string>;
 }
 
+export interface StartOptions {
+  workDir: string;
+  deviceConnection?: DeviceConnection;
+  /** Cluster DNS for the service: Service names -> addresses (writeHostsFile), read by the JVM's resolver. */
+  hostsFile?: string;
+}
+
+/** JVM flags (not env) that make Vert.x resolve names through the JDK, from `hostsFile` only. */
+const hostsFileJvmArgs = (hostsFile: string | undefined) => (hostsFile ? ['-Dvertx.disableDnsResolver=true', `-Djdk.net.hosts.file=${hostsFile}`] : []);
+
 /** Starts a real Hono service from a materialised pod; does not wait for it to listen. */
-export async function startHono(install: RealHonoInstall, service: HonoService, pod: PodView, o: { workDir: string; deviceConnectionHost: string }): Promise<RunningHono> {
+export async function startHono(install: RealHonoInstall, service: HonoService, pod: PodView, o: StartOptions): Promise<RunningHono> {
   const def = SERVICES[service];
   const fromPod = podProcessEnv(pod, '0.0.0.0');
   const port = securePort(def, fromPod.env);
   const podIp = await podAddress(port);
   const { env: podEnv, rewritten } = podProcessEnv(pod, podIp);
-  const startup = def.startup({ podIp, deviceConnectionHost: o.deviceConnectionHost });
+  const startup = def.startup({ podIp, deviceConnection: o.deviceConnection });
   const clash = Object.keys(startup).find((k) => k in podEnv);
   if (clash) throw new Error(`${service}: start-up setting ${clash} is also in the container's env; the test must not override the wiring`);
   const env = { ...podEnv, ...startup };
-  const proc = startJava({ classpath: install.classpath[service], mainClass: def.mainClass, env, logFile: path.join(o.workDir, `${service}.log`), cwd: o.workDir });
+  const proc = startJava({ classpath: install.classpath[service], mainClass: def.mainClass, jvmArgs: hostsFileJvmArgs(o.hostsFile), env, logFile: path.join(o.workDir, `${service}.log`), cwd: o.workDir });
   return { def, proc, podIp, port, env, fromPod: Object.keys(podEnv), startup: Object.keys(startup), rewritten, secretEnv: pod.secretEnv };
 }
 
 /** Starts the service and waits until its TLS port accepts connections and Hono's health check says UP. */
-export async function startHonoListening(install: RealHonoInstall, service: HonoService, pod: PodView, o: { workDir: string; deviceConnectionHost: string; timeoutMs?: number }): Promise<RunningHono & { listenMs: number; upMs: number }> {
+export async function startHonoListening(install: RealHonoInstall, service: HonoService, pod: PodView, o: StartOptions & { timeoutMs?: number }): Promise<RunningHono & { listenMs: number; upMs: number }> {
   const h = await startHono(install, service, pod, o);
   const what = `Hono ${service} (${h.def.mainClass})`;
   try {
