@@ -9,6 +9,7 @@ import type { OperatorMetrics } from '../runtime/metrics.js';
 import { resolveIssuer } from './ca.js';
 import { isoSeconds, type Failure, type ReconcileContext } from './context.js';
 import { EventRecorder } from './events.js';
+import { failureOf } from './failures.js';
 import { ensureFinalizer, removeFinalizer } from './finalizer.js';
 import { describeError } from './informers.js';
 import { Timings, readOrUndefined, type KubeClients } from './kube.js';
@@ -20,9 +21,12 @@ import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { caCoverageWarning } from './renewal.js';
-import { buildStatus, writeStatus, type ReadySummary } from './status.js';
+import { buildStatus, writeStatus, type ReadySummary, type Status } from './status.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
+
+/** How long a deletion retries unwiring through transient errors before it goes ahead without it. */
+const UNWIRE_GRACE_MS = 5 * 60_000;
 
 export interface ReconcilerDeps {
   clients: KubeClients;
@@ -87,7 +91,23 @@ export class Reconciler {
   private async finalize(ctx: ReconcileContext): Promise<HandlerResult> {
     const { config } = ctx;
     if (!config.metadata.finalizers?.includes(FINALIZER)) return {};
-    for (const d of deploymentsOf(config)) await unwireDeployment(ctx, config.metadata.namespace, d);
+    // Unwiring never holds up the deletion: a refusal is reported and the finalizer goes; a
+    // transient error is retried until the grace period ends, then reported the same way.
+    const since = new Date(config.metadata.deletionTimestamp ?? Number.NaN).getTime();
+    const giveUp = Number.isFinite(since) && ctx.clock.now().getTime() - since > UNWIRE_GRACE_MS;
+    for (const d of deploymentsOf(config)) {
+      let problem: string | undefined;
+      try {
+        problem = await unwireDeployment(ctx, config.metadata.namespace, d);
+      } catch (err) {
+        if (!giveUp) throw err;
+        problem = `unwiring failed for ${UNWIRE_GRACE_MS / 60_000} minutes (${describeError(err)}); the operator's fields stay in place`;
+      }
+      if (problem) {
+        ctx.logger.warn('deployment not fully unwired', { deployment: d, problem });
+        await ctx.events.record(config, 'Warning', 'UnwireFailed', `Deployment ${d}: ${problem}. Remove them by hand if needed (kubectl edit deployment ${d} -n ${config.metadata.namespace}); the config is deleted anyway`);
+      }
+    }
     await removeFinalizer(ctx);
     this.deps.metrics.setExpiries(config.metadata.namespace, config.metadata.name, []);
     ctx.logger.info('cleaned up; Secrets go with their owner');
@@ -95,15 +115,22 @@ export class Reconciler {
   }
 
   private async apply(ctx: ReconcileContext): Promise<HandlerResult> {
-    const { config } = ctx;
-    await ensureFinalizer(ctx);
-    let plan: Plan;
+    let plan: Plan | undefined;
     try {
-      plan = planConfig(config);
+      await ensureFinalizer(ctx);
+      plan = planConfig(ctx.config);
+      return await this.applyPlan(ctx, plan);
     } catch (err) {
-      // Bad input: wait for a spec change rather than retrying.
-      return this.finish(ctx, undefined, { reason: 'InvalidSpec', message: (err as Error).message, retry: false });
+      // Every error becomes status: bad input (PlanError) waits for a spec change, other typed
+      // errors keep their reason, anything else is an InternalError retried with backoff.
+      const failure = failureOf(err);
+      if (failure.reason === 'InternalError') ctx.logger.error('reconcile step failed', { error: failure.message });
+      return this.finish(ctx, plan, failure);
     }
+  }
+
+  private async applyPlan(ctx: ReconcileContext, plan: Plan): Promise<HandlerResult> {
+    const { config } = ctx;
     const issuerResult = await resolveIssuer(ctx, plan);
     if ('failure' in issuerResult) return this.finish(ctx, plan, issuerResult.failure);
     const issuer = issuerResult.issuer;
@@ -188,7 +215,10 @@ export class Reconciler {
             ...(plan?.warnings ?? []).map((w) => `warning: ${w}`),
           ].join('; '),
         };
-    const status = buildStatus(ctx, { issuer: done?.issuer, ca: done?.ca, components, ready });
+    // An early failure keeps the CA last reported: the material is still in place, and a lost CA
+    // Secret is recognised by it (CaSecretMissing).
+    const previous = ctx.config.status as Status | undefined;
+    const status = buildStatus(ctx, { issuer: done?.issuer ?? previous?.issuer, ca: done?.ca ?? previous?.ca, components, ready });
     const wrote = await writeStatus(ctx, status);
     // A Warning per failure whenever the status changes to it, not on every retry.
     if (wrote) for (const f of failures) await ctx.events.record(ctx.config, 'Warning', f.failure.reason, f.component ? `${f.component}: ${f.failure.message}` : f.failure.message);

@@ -4,9 +4,13 @@ import { X509Certificate } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type HonoTlsConfigSpec } from '../../operator/api/v1alpha1.js';
+import { OPT_IN_LABEL } from '../../operator/controller/names.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { applyObjects, installCrds, testKubeConfig } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 /** The seed's components: Deployment/Service name, container name, image (as in the seed). */
 export const STACK = [
@@ -18,11 +22,12 @@ export const STACK = [
   { component: 'mqtt', type: 'mqttAdapter', deployment: 'hono-adapter-mqtt-vertx', image: 'eclipse/hono-adapter-mqtt-vertx:0.5' },
 ] as const;
 
-export function deploymentObject(name: string, image: string): object {
+/** A Deployment like the seed's; it opts in to be wired by HonoTlsConfig `optIn` unless that is null. */
+export function deploymentObject(name: string, image: string, optIn: string | null = 'hono'): object {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, labels: { app: name } },
+    metadata: { name, labels: { app: name, ...(optIn ? { [OPT_IN_LABEL]: optIn } : {}) } },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
@@ -38,10 +43,10 @@ export function serviceObject(name: string): object {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ name: 'amqps', port: 5671 }] } };
 }
 
-export async function applyStack(namespace: string, only?: string[]): Promise<void> {
+export async function applyStack(namespace: string, only?: string[], optIn: string | null = 'hono'): Promise<void> {
   const parts = STACK.filter((s) => !only || only.includes(s.component));
   await applyObjects(
-    parts.flatMap((s) => [deploymentObject(s.deployment, s.image), serviceObject(s.deployment)]),
+    parts.flatMap((s) => [deploymentObject(s.deployment, s.image, optIn), serviceObject(s.deployment)]),
     namespace,
   );
 }
@@ -73,21 +78,23 @@ export async function getConfig(namespace: string, name = 'hono'): Promise<HonoT
   return (await clients().custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as HonoTlsConfig;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String((lastError as Error).message ?? lastError)}` : ''}`);
+/**
+ * Counts finished reconciles (the operator's onTimings fires once per reconcile): the signal that
+ * the operator really looked, which every "nothing changed" check waits for instead of a sleep.
+ */
+export function reconcileCounter() {
+  let n = 0;
+  return {
+    onTimings: () => void n++,
+    get count() {
+      return n;
+    },
+    /** Waits until `more` reconciles have finished after this call. */
+    async more(more: number, what = `${more} more reconciles`): Promise<void> {
+      const target = n + more;
+      await waitFor(what, () => n >= target, 30_000);
+    },
+  };
 }
 
 /** Waits until Ready=True for the current generation; returns the config. */
