@@ -117,8 +117,12 @@ test('a rotate-ca token runs one phased key replacement: every Deployment rolls 
     const leaf = certsOf(data['tls.crt']!.toString())[0]!;
     t.true(leaf.verify(caCerts[0]!.publicKey), `${comp.name}: leaf signed by the new CA`);
   }
-  const events = (await clients().core.listNamespacedEvent({ namespace: ns })).items.map((e) => e.reason);
-  t.true(events.includes('RotationStarted') && events.includes('RotationPhase') && events.includes('RotationComplete'), `phase events: ${[...new Set(events)].join(', ')}`);
+  // RotationComplete is recorded right after the state write that ends the rotation: wait for it.
+  const events = await waitFor('the phase events', async () => {
+    const reasons = (await clients().core.listNamespacedEvent({ namespace: ns })).items.map((e) => e.reason);
+    return ['RotationStarted', 'RotationPhase', 'RotationComplete'].every((r) => reasons.includes(r)) ? reasons : undefined;
+  }, 30_000, 250);
+  t.true(events.filter((r) => r === 'RotationPhase').length >= 3, 'one RotationPhase per step change (TrustBoth -> groups -> DropOld)');
 
   // The same token again (with another annotation changing, so the operator reconciles) does nothing.
   await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'rotation-1', 'example.com/touch': '1' });
@@ -192,7 +196,12 @@ test('a rollout that can never complete: RolloutStuck names the Deployment, the 
   t.false(cond.message.includes('hono-service-auth ('), 'not the one that completed');
   t.is(c.status!.rotation!.phase, 'TrustBoth');
   t.deepEqual(c.status!.rotation!.waitingFor, [stuck]);
-  t.true((await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'RolloutStuck' && e.type === 'Warning'), 'a RolloutStuck Warning');
+  // The Event follows the status write that it reports: wait for it.
+  t.true(
+    await waitFor('a RolloutStuck Warning', async () =>
+      (await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'RolloutStuck' && e.type === 'Warning' && e.message?.includes(stuck)),
+    30_000, 250),
+  );
   // It waits there: still TrustBoth, leaves still from the old CA.
   await new Promise((r) => setTimeout(r, 4000));
   const still = await getConfig(ns);
