@@ -6,6 +6,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { EventRecorder } from './events.js';
 import type { KubeClients, Timings } from './kube.js';
 import type { ObjectReader } from './reader.js';
+import type { ReissueLimits } from './reissue-guard.js';
 
 export interface ReconcileContext {
   clients: KubeClients;
@@ -16,6 +17,8 @@ export interface ReconcileContext {
   logger: Logger;
   events: EventRecorder;
   timings: Timings;
+  /** How often a component may be re-issued (default DEFAULT_REISSUE_LIMITS). */
+  reissueLimits?: ReissueLimits;
 }
 
 /** A step that could not finish: a reason for status (CamelCase) and a message for people. */

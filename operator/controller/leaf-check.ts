@@ -1,8 +1,13 @@
 // "Is the leaf in the Secret still good?" Decided from the objects alone (no memory of past
 // reconciles), so a restart or a resync never re-issues: keep the leaf when it is signed by
 // the current CA, matches the requested names, subject, key and usage, and is not due for renewal.
+// Names are compared as parsed values (subject attributes by OID, DNS names case-insensitively,
+// IP addresses as bytes), never as a library's text form, which escapes and rewrites them.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { certificateNames } from '../pki/inspect.js';
+import { canonicalIp, ipBytes, subjectAttributes } from '../pki/names.js';
 import type { LeafRequest } from '../pki/types.js';
+import { renewalTime } from './renewal.js';
 
 export type LeafVerdict = { keep: true; notAfter: Date; renewAt: Date } | { keep: false; reason: string };
 
@@ -33,52 +38,63 @@ export function checkLeaf(
   } catch {
     return { keep: false, reason: 'stored certificate is not readable' };
   }
-  if (!leaf.verify(ca.publicKey) || leaf.issuer !== ca.subject) return { keep: false, reason: 'not signed by the current CA' };
+  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) return { keep: false, reason: 'not signed by the current CA' };
   try {
     if (!leaf.checkPrivateKey(createPrivateKey(existing.keyPem))) return { keep: false, reason: 'key does not match certificate' };
   } catch {
     return { keep: false, reason: 'stored key is not readable' };
   }
-  if (!sameSet(sans(leaf, 'DNS'), wanted.dnsNames) || !sameSet(sans(leaf, 'IP Address'), wanted.ipAddresses)) {
-    return { keep: false, reason: 'requested DNS names or IP addresses changed' };
+  let names: string | undefined;
+  try {
+    names = namesDiffer(leaf, wanted);
+  } catch {
+    return { keep: false, reason: 'stored certificate is not readable' };
   }
-  if (!sameSubject(leaf.subject, wanted.subject)) return { keep: false, reason: 'requested subject changed' };
-  if (!sameKeySpec(leaf, wanted.privateKey)) return { keep: false, reason: 'requested key algorithm or size changed' };
-  if (!sameUsage(leaf, wanted.usage)) return { keep: false, reason: 'requested usage changed' };
+  if (names) return { keep: false, reason: names };
+  if (!sameKeySpec(leaf, wanted.privateKey)) return { keep: false, reason: 'privateKey (algorithm or size) differs' };
+  if (!sameUsage(leaf, wanted.usage)) return { keep: false, reason: 'usage differs' };
   const notAfter = new Date(leaf.validTo);
-  const renewAt = new Date(notAfter.getTime() - wanted.renewBeforeMs);
+  const renewAt = renewalTime(new Date(leaf.validFrom), notAfter, wanted.renewBeforeMs);
   if (now.getTime() >= renewAt.getTime()) return { keep: false, reason: 'due for renewal' };
   return { keep: true, notAfter, renewAt };
 }
 
-function sans(cert: X509Certificate, kind: 'DNS' | 'IP Address'): string[] {
-  const out: string[] = [];
-  for (const part of (cert.subjectAltName ?? '').split(/,\s*/)) {
-    const i = part.indexOf(':');
-    if (i > 0 && part.slice(0, i) === kind) out.push(part.slice(i + 1).replace(/^"|"$/g, ''));
+/** Which requested name the certificate does not carry (the field, and what differs), or undefined. */
+export function namesDiffer(leaf: X509Certificate, wanted: Pick<LeafRequest, 'subject' | 'dnsNames' | 'ipAddresses'>): string | undefined {
+  const got = certificateNames(leaf.raw);
+  const dns = setDiff(got.dnsNames.map((d) => d.toLowerCase()), wanted.dnsNames.map((d) => d.toLowerCase()));
+  if (dns) return `dnsNames differ (${dns})`;
+  // A value that is no IP address cannot be in any certificate: it stays "missing" by its text.
+  const ips = setDiff(got.ipAddresses, wanted.ipAddresses.map((ip) => ipBytes(ip)?.toString('hex') ?? ip), hexToIp);
+  if (ips) return `ipAddresses differ (${ips})`;
+  let attrs;
+  try {
+    attrs = subjectAttributes(wanted.subject);
+  } catch (err) {
+    return `subject cannot be issued (${(err as Error).message})`;
   }
-  return out;
+  for (const a of attrs) {
+    const values = got.subject.filter((s) => s.oid === a.oid).map((s) => s.value);
+    if (values.length !== 1 || values[0] !== a.value) return `subject ${a.short} (${a.key}) differs`;
+  }
+  const extra = got.subject.find((s) => !attrs.some((a) => a.oid === s.oid));
+  if (extra) return `subject attribute ${extra.oid} is not requested`;
+  return undefined;
 }
 
-function sameSet(a: string[], b: string[]): boolean {
-  const norm = (xs: string[]) => [...new Set(xs.map((x) => x.toLowerCase()))].sort().join('\n');
-  return norm(a) === norm(b);
+/** "missing: a, b; extra: c" for two sets, or undefined when they are equal. */
+function setDiff(got: string[], want: string[], show: (x: string) => string = (x) => x): string | undefined {
+  const g = new Set(got);
+  const w = new Set(want);
+  const missing = [...w].filter((x) => !g.has(x)).map(show);
+  const extra = [...g].filter((x) => !w.has(x)).map(show);
+  if (!missing.length && !extra.length) return undefined;
+  return [missing.length ? `missing: ${missing.join(', ')}` : '', extra.length ? `extra: ${extra.join(', ')}` : ''].filter(Boolean).join('; ');
 }
 
-function sameSubject(subject: string, wanted: LeafRequest['subject']): boolean {
-  const got = new Map<string, string>();
-  for (const line of subject.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) got.set(line.slice(0, i), line.slice(i + 1));
-  }
-  const pairs: [string, string | undefined][] = [
-    ['CN', wanted.commonName],
-    ['O', wanted.organization],
-    ['OU', wanted.organizationalUnit],
-    ['C', wanted.country],
-    ['L', wanted.locality],
-  ];
-  return pairs.every(([k, v]) => (got.get(k) ?? undefined) === (v || undefined));
+function hexToIp(hex: string): string {
+  const b = Buffer.from(hex, 'hex');
+  return b.length === 4 || b.length === 16 ? canonicalIp(b) : hex;
 }
 
 function sameKeySpec(cert: X509Certificate, spec: LeafRequest['privateKey']): boolean {

@@ -12,6 +12,8 @@ export const COMPONENT_LABEL = 'hono.eclipse.org/component';
 export const TLS_DIGEST_ANNOTATION = 'hono.eclipse.org/tls-digest';
 /** Secret annotation: digest of the inputs the stores in the Secret were built from. */
 export const STORE_DIGEST_ANNOTATION = 'hono.eclipse.org/store-input-digest';
+/** Component Secret annotation: recent issue times and reasons, for the re-issue floor and loop guard. */
+export const ISSUE_HISTORY_ANNOTATION = 'hono.eclipse.org/issue-history';
 /** Secret annotation: the role of an operator Secret (ca, password, component). */
 export const ROLE_ANNOTATION = 'hono.eclipse.org/role';
 

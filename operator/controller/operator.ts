@@ -11,6 +11,7 @@ import { makeClients, type Timings } from './kube.js';
 import { MANAGED_SELECTOR, keyOf } from './names.js';
 import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
+import type { ReissueLimits } from './reissue-guard.js';
 import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -35,6 +36,8 @@ export interface OperatorOptions {
   backoffMaxMs?: number;
   /** Sees each reconcile's API and issuing time (tests, bench). */
   onTimings?: (key: string, t: Timings) => void;
+  /** Re-issue floor and loop guard (default DEFAULT_REISSUE_LIMITS; tests shorten them). */
+  reissueLimits?: ReissueLimits;
 }
 
 export interface RunningOperator {
@@ -62,7 +65,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     deployment: (namespace, name) => deployments.cache.get(name, namespace),
     service: (namespace, name) => services.cache.get(name, namespace),
   });
-  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings });
+  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits });
 
   const queue = new WorkQueue({
     concurrency: opts.concurrency ?? 4,

@@ -18,6 +18,8 @@ import { Reads } from './reader.js';
 import { ensureComponentSecrets, type ComponentMaterial } from './secrets.js';
 import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
+import type { ReissueLimits } from './reissue-guard.js';
+import { caCoverageWarning } from './renewal.js';
 import { buildStatus, writeStatus, type ReadySummary } from './status.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
@@ -31,6 +33,8 @@ export interface ReconcilerDeps {
   reads?: Reads;
   /** Observes the split between API time and issuing time of each reconcile. */
   onTimings?: (key: string, t: Timings) => void;
+  /** Re-issue floor and loop guard (default DEFAULT_REISSUE_LIMITS). */
+  reissueLimits?: ReissueLimits;
 }
 
 export class Reconciler {
@@ -56,7 +60,16 @@ export class Reconciler {
         this.deps.metrics.setExpiries(namespace, name, []);
         return {};
       }
-      const ctx: ReconcileContext = { clients: this.deps.clients, read: this.reads.forReconcile(timings), config, clock: this.deps.clock, logger, events: this.events, timings };
+      const ctx: ReconcileContext = {
+        clients: this.deps.clients,
+        read: this.reads.forReconcile(timings),
+        config,
+        clock: this.deps.clock,
+        logger,
+        events: this.events,
+        timings,
+        reissueLimits: this.deps.reissueLimits,
+      };
       if (config.metadata.deletionTimestamp) return await this.finalize(ctx);
       return await this.apply(ctx);
     } catch (err) {
@@ -111,7 +124,10 @@ export class Reconciler {
     const wiring = await wireDeployments(ctx, plan.namespace, materials);
     const services = await checkServices(ctx);
     const ca = issuer.caInfo();
+    const leaf = plan.components[0]?.certificate;
+    const caWarning = leaf && caCoverageWarning(ca.notAfter, ctx.clock.now(), leaf.durationMs, leaf.renewBeforeMs, plan.issuer.kind);
     return this.finish(ctx, plan, passwordFailure, {
+      warnings: caWarning ? [{ reason: 'CaExpiresSoon', message: caWarning }] : [],
       issuer: plan.issuer.kind === 'ca' ? `ca/${plan.issuer.caSecretName}` : plan.issuer.kind,
       ca: { secretName: 'caSecretName' in plan.issuer ? plan.issuer.caSecretName : undefined, fingerprint: ca.fingerprint, notAfter: isoSeconds(ca.notAfter) },
       materials,
@@ -131,6 +147,8 @@ export class Reconciler {
       materials: ComponentMaterial[];
       wiring: WiringOutcome[];
       services: Map<string, Failure>;
+      /** Ready stays True; each goes into its message and a Warning event. */
+      warnings: { reason: string; message: string }[];
     },
   ): Promise<HandlerResult> {
     const components: ComponentStatus[] = [];
@@ -164,19 +182,24 @@ export class Reconciler {
       : {
           ready: true,
           reason: 'Ready',
-          message: [`${components.length} components issued and wired`, ...(plan?.warnings ?? []).map((w) => `warning: ${w}`)].join('; '),
+          message: [
+            `${components.length} components issued and wired`,
+            ...(done?.warnings ?? []).map((w) => `warning: ${w.reason}: ${w.message}`),
+            ...(plan?.warnings ?? []).map((w) => `warning: ${w}`),
+          ].join('; '),
         };
     const status = buildStatus(ctx, { issuer: done?.issuer, ca: done?.ca, components, ready });
     const wrote = await writeStatus(ctx, status);
     // A Warning per failure whenever the status changes to it, not on every retry.
     if (wrote) for (const f of failures) await ctx.events.record(ctx.config, 'Warning', f.failure.reason, f.component ? `${f.component}: ${f.failure.message}` : f.failure.message);
+    if (wrote) for (const w of done?.warnings ?? []) await ctx.events.record(ctx.config, 'Warning', w.reason, w.message);
     if (failures.length) ctx.logger.warn('not ready', { reason: ready.reason, message: ready.message });
     else if (wrote) ctx.logger.info('ready', { components: components.length });
 
     const { namespace, name } = ctx.config.metadata;
     const leaves = (done?.materials ?? []).filter((m) => m.leaf);
     this.deps.metrics.setExpiries(namespace, name, leaves.map((m) => ({ component: m.component.name, notAfter: m.leaf!.notAfter })));
-    const renewAt = Math.min(...leaves.map((m) => m.leaf!.renewAt.getTime()));
+    const renewAt = Math.min(...leaves.map((m) => m.leaf!.renewAt.getTime()), ...(done?.materials ?? []).map((m) => m.retryAt?.getTime() ?? Infinity));
     const result: HandlerResult = {};
     if (Number.isFinite(renewAt)) result.requeueAfterMs = Math.max(1000, renewAt - ctx.clock.now().getTime());
     if (failures.some((f) => f.failure.retry)) result.retry = true;

@@ -1,7 +1,7 @@
 // Component Secrets: key, chain, CA bundle, stores, peer certificates and rendered text, per the
 // plan's entries. What to (re)issue is decided from the Secret itself; stores are rebuilt only
 // when the digest of their inputs changed; nothing is written when the Secret already matches.
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Issuer } from '../issuers/issuer.js';
 import { fingerprint } from '../pki/inspect.js';
@@ -10,9 +10,12 @@ import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
 import { checkLeaf, firstPem } from './leaf-check.js';
 import { secretMaterialDigest } from './material-digest.js';
+import { DEFAULT_REISSUE_LIMITS, decideReissue, readHistory, recordIssue } from './reissue-guard.js';
+import { renewalTime } from './renewal.js';
 import {
   COMPONENT_LABEL,
   CONFIG_LABEL,
+  ISSUE_HISTORY_ANNOTATION,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   ROLE_ANNOTATION,
@@ -29,6 +32,8 @@ export interface ComponentMaterial {
   materialDigest?: string;
   issued: boolean;
   written: boolean;
+  /** A re-issue held back by the reissue guard: when to look again. */
+  retryAt?: Date;
 }
 
 interface Leaf {
@@ -39,6 +44,8 @@ interface Leaf {
   renewAt: Date;
   fingerprint: string;
   issued: boolean;
+  /** The issue-history annotation the Secret should carry. */
+  history?: string;
 }
 
 const keyOfKind = (c: ComponentPlan, kind: SecretEntry['source']['kind']) => c.entries.find((e) => e.source.kind === kind)?.key;
@@ -52,7 +59,7 @@ export async function ensureComponentSecrets(
   const namespace = plan.namespace;
   // 1. Read every Secret and decide, per component, whether its leaf is still good; issue in parallel.
   const leaves = await Promise.all(
-    plan.components.map(async (c): Promise<{ existing?: V1Secret; leaf?: Leaf; failure?: Failure }> => {
+    plan.components.map(async (c): Promise<{ existing?: V1Secret; leaf?: Leaf; failure?: Failure; retryAt?: Date }> => {
       const existing = await ctx.read.secret(namespace, c.secretName);
       if (existing && !isOwnedBy(existing, ctx.config)) {
         return {
@@ -68,26 +75,39 @@ export async function ensureComponentSecrets(
       const kKey = keyOfKind(c, 'privateKey') ?? 'tls.key';
       const kChain = keyOfKind(c, 'certChain') ?? 'tls.crt';
       const wanted = c.certificate;
-      const verdict = checkLeaf(
-        { chainPem: data[kChain]?.toString('utf8'), keyPem: data[kKey]?.toString('utf8') },
-        wanted,
-        issuer.signingCertificatePem(),
-        ctx.clock.now(),
-      );
-      if (verdict.keep) {
-        const chainPem = data[kChain]!.toString('utf8');
-        const certPem = `${firstPem(chainPem)!}\n`;
+      const now = ctx.clock.now();
+      const stored = { chainPem: data[kChain]?.toString('utf8'), keyPem: data[kKey]?.toString('utf8') };
+      const verdict = checkLeaf(stored, wanted, issuer.signingCertificatePem(), now);
+      const historyText = existing?.metadata?.annotations?.[ISSUE_HISTORY_ANNOTATION];
+      const storedLeaf = (renewAt: Date): Leaf | undefined => {
+        const certPem = stored.chainPem && firstPem(stored.chainPem);
+        if (!certPem || !stored.keyPem) return undefined;
+        try {
+          return {
+            keyPem: stored.keyPem,
+            chainPem: stored.chainPem!,
+            certPem: `${certPem}\n`,
+            notAfter: new Date(new X509Certificate(certPem).validTo),
+            renewAt,
+            fingerprint: fingerprint(`${certPem}\n`),
+            issued: false,
+            history: historyText,
+          };
+        } catch {
+          return undefined;
+        }
+      };
+      if (verdict.keep) return { existing, leaf: storedLeaf(verdict.renewAt) };
+      const limits = ctx.reissueLimits ?? DEFAULT_REISSUE_LIMITS;
+      const history = readHistory(historyText);
+      const decision = decideReissue(history, verdict.reason, ctx.config.metadata.generation, now, limits, c.secretName);
+      if (!decision.issue) {
+        ctx.logger.warn('re-issue held back', { component: c.name, reason: decision.reason, why: verdict.reason });
         return {
           existing,
-          leaf: {
-            keyPem: data[kKey]!.toString('utf8'),
-            chainPem,
-            certPem,
-            notAfter: verdict.notAfter,
-            renewAt: verdict.renewAt,
-            fingerprint: fingerprint(certPem),
-            issued: false,
-          },
+          leaf: storedLeaf(decision.retryAt),
+          retryAt: decision.retryAt,
+          failure: { reason: decision.reason, message: decision.message, retry: false },
         };
       }
       const { renewBeforeMs, ...request } = wanted;
@@ -102,9 +122,10 @@ export async function ensureComponentSecrets(
             // Same form as read back from a stored chain, so peer copies stay byte-identical.
             certPem: `${firstPem(issued.chainPem)!}\n`,
             notAfter: issued.notAfter,
-            renewAt: new Date(issued.notAfter.getTime() - renewBeforeMs),
+            renewAt: renewalTime(issued.notBefore, issued.notAfter, renewBeforeMs),
             fingerprint: issued.fingerprint,
             issued: true,
+            history: recordIssue(history, { at: now.toISOString(), gen: ctx.config.metadata.generation, why: verdict.reason }, limits),
           },
         };
       } catch (err) {
@@ -114,18 +135,23 @@ export async function ensureComponentSecrets(
   );
   const peerCerts = new Map<string, string>();
   plan.components.forEach((c, i) => {
-    const leaf = leaves[i]!.leaf;
-    if (leaf) peerCerts.set(c.name, leaf.certPem);
+    // A held-back leaf is not passed on: it may be one the operator did not issue.
+    const { leaf, failure } = leaves[i]!;
+    if (leaf && !failure) peerCerts.set(c.name, leaf.certPem);
   });
 
   // 2. Build each Secret's data and write it only when it differs from what is stored.
   return Promise.all(
     plan.components.map(async (c, i): Promise<ComponentMaterial> => {
-      const { existing, leaf, failure } = leaves[i]!;
-      if (failure || !leaf) return { component: c, failure, issued: false, written: false };
+      const { existing, leaf, failure, retryAt } = leaves[i]!;
+      if (failure || !leaf) {
+        // Held back: the Secret stays as it is; status shows the certificate in place.
+        const inPlace = leaf && { certPem: leaf.certPem, notAfter: leaf.notAfter, renewAt: leaf.renewAt, fingerprint: leaf.fingerprint };
+        return { component: c, failure, issued: false, written: false, ...(inPlace ? { leaf: inPlace } : {}), ...(retryAt ? { retryAt } : {}) };
+      }
       const built = await buildData(c, leaf, issuer, password, peerCerts, existing);
       if ('failure' in built) return { component: c, failure: built.failure, issued: false, written: false };
-      const desired = desiredSecret(ctx, plan, c, built.data, built.storeDigest);
+      const desired = desiredSecret(ctx, plan, c, built.data, built.storeDigest, leaf.history);
       const written = await writeIfChanged(ctx, desired, existing);
       const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
       return {
@@ -213,7 +239,14 @@ async function buildData(
   return { data, storeDigest: digest };
 }
 
-function desiredSecret(ctx: ReconcileContext, plan: Plan, c: ComponentPlan, data: Record<string, Buffer>, storeDigest: string | undefined): V1Secret {
+function desiredSecret(
+  ctx: ReconcileContext,
+  plan: Plan,
+  c: ComponentPlan,
+  data: Record<string, Buffer>,
+  storeDigest: string | undefined,
+  history: string | undefined,
+): V1Secret {
   const tls = data['tls.crt'] && data['tls.key'];
   return {
     apiVersion: 'v1',
@@ -226,7 +259,11 @@ function desiredSecret(ctx: ReconcileContext, plan: Plan, c: ComponentPlan, data
         [CONFIG_LABEL]: labelValue(plan.configName),
         [COMPONENT_LABEL]: labelValue(c.name),
       },
-      annotations: { [ROLE_ANNOTATION]: 'component', ...(storeDigest ? { [STORE_DIGEST_ANNOTATION]: storeDigest } : {}) },
+      annotations: {
+        [ROLE_ANNOTATION]: 'component',
+        ...(storeDigest ? { [STORE_DIGEST_ANNOTATION]: storeDigest } : {}),
+        ...(history ? { [ISSUE_HISTORY_ANNOTATION]: history } : {}),
+      },
       ownerReferences: [ownerReference(ctx.config)],
     },
     type: tls ? 'kubernetes.io/tls' : 'Opaque',

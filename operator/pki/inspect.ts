@@ -1,6 +1,6 @@
 // Read-only views of certificates for the controller and status: info, fingerprints, chain verification.
 import { X509Certificate } from 'node:crypto';
-import { x509 } from './crypto.js';
+import { pkijs, x509 } from './crypto.js';
 import { parseCertificate, parseCertificates } from './pem.js';
 import type { CertificateInfo } from './types.js';
 
@@ -25,6 +25,35 @@ export function certificateInfo(pem: string): CertificateInfo {
     ipAddresses: names.filter((n) => n.type === 'ip').map((n) => n.value),
     isCa: node.ca,
     serialNumber: node.serialNumber.toLowerCase(),
+  };
+}
+
+/** The names a certificate carries, as parsed values: subject attributes by OID, DNS SANs, IP SANs as bytes (hex). */
+export interface CertificateNames {
+  /** In certificate order; `value` is the decoded string, or undefined for a value that is no string type. */
+  subject: { oid: string; value: string | undefined }[];
+  dnsNames: string[];
+  /** Lower-case hex of each IP SAN's bytes (4 or 16). */
+  ipAddresses: string[];
+}
+
+const SAN_OID = '2.5.29.17';
+const GN_DNS = 2;
+const GN_IP = 7;
+
+export function certificateNames(der: Uint8Array): CertificateNames {
+  const cert = pkijs.Certificate.fromBER(der);
+  const subject = cert.subject.typesAndValues.map((tv) => {
+    const block = tv.value.valueBlock as { value?: unknown };
+    // String types (UTF8, Printable, BMP, Universal, Teletex, IA5) decode to a JS string here.
+    return { oid: tv.type, value: typeof block.value === 'string' && tv.value.idBlock.tagClass === 1 ? block.value : undefined };
+  });
+  const san = cert.extensions?.find((e) => e.extnID === SAN_OID)?.parsedValue as pkijs.AltName | undefined;
+  const names = san?.altNames ?? [];
+  return {
+    subject,
+    dnsNames: names.filter((n) => n.type === GN_DNS).map((n) => String(n.value)),
+    ipAddresses: names.filter((n) => n.type === GN_IP).map((n) => Buffer.from((n.value as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView).toString('hex')),
   };
 }
 

@@ -1,5 +1,7 @@
-// `npm run cluster -- up|down|status`: a local control plane for humans and the demo that keeps
-// running after the command returns. State lives in .cluster/ at the repo root (gitignored).
+// `npm run cluster -- up [--pods] [--cert-manager]|down|status`: a local control plane for
+// humans and the demo that keeps running after the command returns (--pods: with kube-scheduler
+// and KWOK, so Pods run; --cert-manager: with cert-manager's controllers). State lives in
+// .cluster/ at the repo root (gitignored).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,10 @@ interface State {
   token: string;
   caPem?: string;
   startedAt: string;
+  /** Started with --pods (kube-scheduler and KWOK run). */
+  pods?: boolean;
+  /** Started with --cert-manager (its controllers run). */
+  certManager?: boolean;
   processes: { name: string; pid: number; logFile: string }[];
 }
 
@@ -41,16 +47,21 @@ function running(s: State): { name: string; pid: number; alive: boolean }[] {
 function printReady(s: State): void {
   say(`kubeconfig: ${kubeconfigLink}`);
   say(`ready: ${path.join(s.binDir, 'kubectl')} --kubeconfig ${kubeconfigLink} get ns`);
-  say(`tests against it: export HONO_TEST_KUBECONFIG=${kubeconfigLink} HONO_TEST_BIN_DIR=${s.binDir}`);
+  say(
+    `tests against it: export HONO_TEST_KUBECONFIG=${kubeconfigLink} HONO_TEST_BIN_DIR=${s.binDir}${s.pods ? ' HONO_TEST_PODS=1' : ''}${s.certManager ? ' HONO_TEST_CERT_MANAGER=1' : ''}`,
+  );
   say('stop it: npm run cluster -- down');
 }
 
-async function up(): Promise<number> {
+async function up(pods: boolean, certManager: boolean): Promise<number> {
   const old = readState();
   if (old) {
     const procs = running(old);
     if (procs.every((p) => p.alive)) {
-      say(`a control plane is already running at ${old.server} (since ${old.startedAt})`);
+      say(`a control plane is already running at ${old.server} (since ${old.startedAt}${old.pods ? ', with pods' : ''}${old.certManager ? ', with cert-manager' : ''})`);
+      if ((pods && !old.pods) || (certManager && !old.certManager)) {
+        say('it runs without what you asked for: `npm run cluster -- down`, then `up` with the flags again');
+      }
       printReady(old);
       return 0;
     }
@@ -60,6 +71,8 @@ async function up(): Promise<number> {
   fs.mkdirSync(stateDir, { recursive: true });
   const cp = await startControlPlane({
     detached: true,
+    pods,
+    certManager,
     tmpRoot: stateDir,
     log: (l) => process.stderr.write(`[controlplane] ${l}\n`),
   });
@@ -71,6 +84,8 @@ async function up(): Promise<number> {
     token: cp.token,
     caPem: cp.caPem,
     startedAt: new Date().toISOString(),
+    pods,
+    certManager,
     processes: cp.processes.map(({ name, pid, logFile }) => ({ name, pid, logFile })),
   };
   fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
@@ -128,11 +143,15 @@ async function status(): Promise<number> {
   return 1;
 }
 
-const cmd = process.argv.slice(2).filter((a) => a !== '--')[0];
-const commands: Record<string, () => Promise<number>> = { up, down: () => down(), status };
-const run = cmd ? commands[cmd] : undefined;
+const [cmd, ...flags] = process.argv.slice(2).filter((a) => a !== '--');
+const commands: Record<string, () => Promise<number>> = {
+  up: () => up(flags.includes('--pods'), flags.includes('--cert-manager')),
+  down: () => down(),
+  status,
+};
+const run = cmd && flags.every((f) => cmd === 'up' && (f === '--pods' || f === '--cert-manager')) ? commands[cmd] : undefined;
 if (!run) {
-  process.stderr.write('usage: npm run cluster -- up|down|status\n');
+  process.stderr.write('usage: npm run cluster -- up [--pods] [--cert-manager]|down|status\n');
   process.exit(2);
 }
 run().then(

@@ -3,8 +3,9 @@
 //
 // startControlPlane() is used by with-cluster.ts (one control plane per `npm test` run) and by
 // cli.ts (`npm run cluster -- up|down|status`). Nothing here is a fake: the tests talk to the
-// real apiserver, and kube-controller-manager runs every default controller. No scheduler and
-// no kubelet run, so Pods stay Pending.
+// real apiserver, and kube-controller-manager runs every default controller. By default no
+// scheduler and no kubelet run, so Pods stay Pending. With `pods: true` kube-scheduler and KWOK
+// run too, with fake nodes: Pods are scheduled, become Ready and go, so Deployments really roll.
 //
 // No orphans: children are killed on stop(), on process exit (also after an uncaught error),
 // on SIGINT/SIGTERM, and - should this process be SIGKILLed - by a small detached watchdog that
@@ -19,11 +20,31 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const buildScript = path.join(here, 'build.sh');
 
 export const REQUIRED_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
+/** What `pods: true` adds: build.sh pods puts them (and KWOK's Stage files in kwok-stages/) in their own dir. */
+export const POD_BINARIES = ['kube-scheduler', 'kwok'] as const;
+/** What `certManager: true` adds: build.sh certmanager puts it (and cert-manager's CRDs in crds/) in its own dir. */
+export const CERT_MANAGER_BINARIES = ['cert-manager-controllers'] as const;
+
+/** The sets build.sh builds, each into its own version-keyed dir: binaries, data dir, override variable. */
+const BINARY_SETS = {
+  core: { bins: REQUIRED_BINARIES, data: null, override: 'KUBEBUILDER_ASSETS', what: 'control-plane binaries' },
+  pods: { bins: POD_BINARIES, data: 'kwok-stages', override: 'HONO_PODS_ASSETS', what: 'pod components' },
+  certmanager: {
+    bins: CERT_MANAGER_BINARIES,
+    data: 'crds',
+    override: 'HONO_CERT_MANAGER_ASSETS',
+    what: 'cert-manager controllers',
+  },
+} as const;
+export type BinarySet = keyof typeof BINARY_SETS;
+/** KWOK manages the nodes with this annotation (and no others). */
+export const FAKE_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
 
 /** The user name and group of the admin identity in the kubeconfig the control plane writes. */
 export const ADMIN_USER = 'hono-test-admin';
@@ -43,10 +64,31 @@ export interface StartOptions {
   detached?: boolean;
   /** Root for the temp dir. Default: os.tmpdir(). */
   tmpRoot?: string;
+  /**
+   * Also run kube-scheduler and KWOK with fake nodes, so Pods are scheduled and become Ready.
+   * Off by default: it adds a few seconds to the start.
+   */
+  pods?: boolean;
+  /** Directory holding kube-scheduler, kwok and kwok-stages/. Default: `build.sh pods`'s output. */
+  podsBinDir?: string;
+  /** How many fake nodes KWOK runs (with `pods`). Default 2. */
+  fakeNodes?: number;
+  /**
+   * Also install cert-manager's CRDs and run its controllers (certificates, the approver, the CA
+   * and SelfSigned issuers, Issuers and ClusterIssuers; no webhook). Off by default.
+   */
+  certManager?: boolean;
+  /** Directory holding cert-manager-controllers and crds/. Default: `build.sh certmanager`'s output. */
+  certManagerBinDir?: string;
 }
 
+/** Where the Secrets that cert-manager's ClusterIssuers refer to live (its --cluster-resource-namespace). */
+export const CERT_MANAGER_CLUSTER_RESOURCE_NAMESPACE = 'cert-manager';
+
+export type ProcessName = (typeof BINARY_SETS)[BinarySet]['bins'][number];
+
 export interface ControlPlaneProcess {
-  name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+  name: ProcessName;
   pid: number;
   logFile: string;
   /** The last lines the process wrote (stdout and stderr). */
@@ -67,9 +109,15 @@ export interface ControlPlane {
   dir: string;
   etcdUrl: string;
   processes: ControlPlaneProcess[];
-  /** Resolves with a message (with the dead process's last log lines) if etcd, the apiserver or the controller-manager dies while running. */
+  /** With `pods`: the dir holding kube-scheduler and kwok. */
+  podsBinDir?: string;
+  /** With `pods`: the names of the fake nodes (Ready when startControlPlane resolved). */
+  nodes: string[];
+  /** With `certManager`: the dir holding cert-manager-controllers and its CRDs. */
+  certManagerBinDir?: string;
+  /** Resolves with a message (with the dead process's last log lines) if any of its processes dies while running. */
   crashed: Promise<string>;
-  /** Stops kube-controller-manager, kube-apiserver, then etcd; removes the temp dir unless keepDirs. Idempotent. */
+  /** Stops the processes in reverse start order, etcd last; removes the temp dir unless keepDirs. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -99,11 +147,15 @@ export function pinnedVersions(): Record<string, string> {
 /**
  * Returns the bin dir with the control-plane binaries: runs build.sh (which honours
  * KUBEBUILDER_ASSETS and the version-keyed cache, and builds from the Go module proxy only when
- * both miss). Build progress goes to `log`.
+ * both miss). Build progress goes to `log`. `pods`: kube-scheduler and kwok instead (build.sh
+ * pods; HONO_PODS_ASSETS overrides).
  */
-export async function ensureBinaries(log: (line: string) => void = defaultLog): Promise<string> {
+export async function ensureBinaries(
+  log: (line: string) => void = defaultLog,
+  set: BinarySet = 'core',
+): Promise<string> {
   const t0 = performance.now();
-  const child = spawn('bash', [buildScript], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', [buildScript, set], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   let errBuf = '';
@@ -126,17 +178,18 @@ export async function ensureBinaries(log: (line: string) => void = defaultLog): 
   if (code !== 0) {
     const last = [...errLines].reverse().find((l) => l.includes('ERROR')) ?? errLines.at(-1) ?? '';
     throw new ControlPlaneError(
-      `building the control plane failed (bash ${path.relative(process.cwd(), buildScript)} exited ${code}): ${last.replace(/^\[controlplane\] (ERROR: )?/, '')}`,
+      `building the ${BINARY_SETS[set].what} failed (bash ${path.relative(process.cwd(), buildScript)} ${set} exited ${code}): ${last.replace(/^\[controlplane\] (ERROR: )?/, '')}`,
     );
   }
   const binDir = stdout.trim().split('\n').at(-1)?.trim() ?? '';
-  checkBinDir(binDir);
-  log(`binaries: ${binDir} (${secs(t0)})`);
+  checkBinDir(binDir, set);
+  log(`${BINARY_SETS[set].what}: ${binDir} (${secs(t0)})`);
   return binDir;
 }
 
-export function checkBinDir(binDir: string): void {
-  const missing = REQUIRED_BINARIES.filter((b) => {
+export function checkBinDir(binDir: string, set: BinarySet = 'core'): void {
+  const { bins, data, override, what } = BINARY_SETS[set];
+  const missing: string[] = bins.filter((b) => {
     try {
       fs.accessSync(path.join(binDir, b), fs.constants.X_OK);
       return false;
@@ -144,10 +197,25 @@ export function checkBinDir(binDir: string): void {
       return true;
     }
   });
+  if (data && dataFiles(binDir, data).length === 0) missing.push(`${data}/*.yaml`);
   if (missing.length) {
     throw new ControlPlaneError(
-      `missing control-plane binaries in ${binDir || '(empty bin dir)'}: ${missing.join(', ')}; run \`bash test/controlplane/build.sh\` (or point KUBEBUILDER_ASSETS at a dir holding them)`,
+      `missing ${what} in ${binDir || '(empty bin dir)'}: ${missing.join(', ')}; run \`bash test/controlplane/build.sh${set === 'core' ? '' : ` ${set}`}\` (or point ${override} at a dir holding them)`,
     );
+  }
+}
+
+/** The YAML files of a set's data dir: KWOK's Stages (one each), cert-manager's CRDs. */
+export function dataFiles(binDir: string, data: 'kwok-stages' | 'crds'): string[] {
+  const dir = path.join(binDir, data);
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
   }
 }
 
@@ -186,19 +254,36 @@ interface GetResult {
   body: string;
 }
 
+interface RequestOptions {
+  ca?: string;
+  token?: string;
+  insecure?: boolean;
+  timeoutMs?: number;
+}
+
 /** GET over http(s) to 127.0.0.1 with a short timeout; never throws (status 0 on connection errors). */
-export function httpGet(
+export function httpGet(url: string, opts: RequestOptions = {}): Promise<GetResult> {
+  return httpRequest('GET', url, opts);
+}
+
+/** Like httpGet, for any method; `body` is sent as JSON. */
+export function httpRequest(
+  method: string,
   url: string,
-  opts: { ca?: string; token?: string; insecure?: boolean; timeoutMs?: number } = {},
+  opts: RequestOptions & { body?: unknown } = {},
 ): Promise<GetResult> {
   return new Promise((resolve) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const req = mod.request(
       u,
       {
-        method: 'GET',
-        headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {},
+        method,
+        headers: {
+          ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+        },
         ...(u.protocol === 'https:' ? { ca: opts.ca, rejectUnauthorized: !opts.insecure } : {}),
         timeout: opts.timeoutMs ?? 2000,
         agent: false,
@@ -212,7 +297,7 @@ export function httpGet(
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e) => resolve({ status: 0, body: e.message }));
-    req.end();
+    req.end(payload);
   });
 }
 
@@ -309,18 +394,36 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const log = opts.log ?? defaultLog;
   const binDir = opts.binDir ?? (await ensureBinaries(log));
   checkBinDir(binDir);
+  let podsBinDir: string | undefined;
+  if (opts.pods) {
+    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods'));
+    checkBinDir(podsBinDir, 'pods');
+  }
+  let certManagerBinDir: string | undefined;
+  if (opts.certManager) {
+    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager'));
+    checkBinDir(certManagerBinDir, 'certmanager');
+  }
+  const dirs = { log, binDir, podsBinDir, certManagerBinDir };
   try {
-    return await startOnce({ ...opts, log, binDir });
+    return await startOnce({ ...opts, ...dirs });
   } catch (e) {
     // Free ports are picked, then bound by the child: another process may win that race. Once more.
     if (!(e instanceof ControlPlaneError && e.portBusy)) throw e;
     log(`${e.message.split('\n')[0]} - retrying once with new ports`);
-    return startOnce({ ...opts, log, binDir });
+    return startOnce({ ...opts, ...dirs });
   }
 }
 
-async function startOnce(opts: StartOptions & { log: (line: string) => void; binDir: string }): Promise<ControlPlane> {
-  const { log, binDir } = opts;
+async function startOnce(
+  opts: StartOptions & {
+    log: (line: string) => void;
+    binDir: string;
+    podsBinDir?: string;
+    certManagerBinDir?: string;
+  },
+): Promise<ControlPlane> {
+  const { log, binDir, podsBinDir, certManagerBinDir } = opts;
   const tAll = performance.now();
 
   const dir = fs.mkdtempSync(path.join(opts.tmpRoot ?? os.tmpdir(), 'hono-cp-'));
@@ -361,7 +464,7 @@ async function startOnce(opts: StartOptions & { log: (line: string) => void; bin
     stopping = true;
     stopPromise = (async () => {
       const t0 = performance.now();
-      // Reverse start order: controller-manager, apiserver, etcd last.
+      // Reverse start order: cert-manager, KWOK, scheduler, controller-manager, apiserver, etcd last.
       for (const p of [...procs].reverse()) {
         if (p.exited) continue;
         try {
@@ -399,19 +502,24 @@ async function startOnce(opts: StartOptions & { log: (line: string) => void; bin
     watchdog = startWatchdog(process.pid, pidsFile, opts.keepDirs ? null : dir);
   }
 
-  const launch = (name: Managed['name'], args: string[]): Managed => {
+  const launch = (
+    name: Managed['name'],
+    args: string[],
+    from: { binDir: string; env?: NodeJS.ProcessEnv } = { binDir },
+  ): Managed => {
     const logFile = path.join(dir, `${name}.log`);
     const fd = fs.openSync(logFile, 'a');
-    const child = spawn(path.join(binDir, name), args, {
+    const child = spawn(path.join(from.binDir, name), args, {
       stdio: ['ignore', fd, fd],
       // Own process group: a terminal's Ctrl-C goes to us, and we stop the children in order.
       detached: true,
       cwd: dir,
+      env: from.env ?? process.env,
     });
     fs.closeSync(fd);
     child.unref(); // the exit/signal hooks and the watchdog (or, detached, cli.ts) own their lifetime
     if (child.pid === undefined) {
-      throw new ControlPlaneError(`could not start ${path.join(binDir, name)}`);
+      throw new ControlPlaneError(`could not start ${path.join(from.binDir, name)}`);
     }
     fs.appendFileSync(pidsFile, `${child.pid}\n`);
     let resolveExit!: () => void;
@@ -580,11 +688,122 @@ async function startOnce(opts: StartOptions & { log: (line: string) => void; bin
       return sa.status === 200;
     });
     log(`starting kube-controller-manager ... ready in ${secs(t0)}`);
+
+    const nodes: string[] = [];
+    if (podsBinDir) {
+      // ---- kube-scheduler
+      t0 = performance.now();
+      const schedPort = await freePort();
+      await assertPortFree(schedPort, 'kube-scheduler');
+      log('starting kube-scheduler ...');
+      const sched = launch(
+        'kube-scheduler',
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          `--authentication-kubeconfig=${kubeconfigPath}`,
+          `--authorization-kubeconfig=${kubeconfigPath}`,
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          `--secure-port=${schedPort}`,
+          `--cert-dir=${path.join(dir, 'scheduler-certs')}`,
+        ],
+        { binDir: podsBinDir },
+      );
+      await waitFor(sched, 'healthy', 60_000, async () => {
+        const r = await httpGet(`https://127.0.0.1:${schedPort}/healthz`, { insecure: true });
+        return r.status === 200;
+      });
+      log(`starting kube-scheduler ... ready in ${secs(t0)}`);
+
+      // ---- KWOK: plays the kubelet of the fake nodes, driven by the Stage files build.sh copied.
+      t0 = performance.now();
+      const kwokPort = await freePort();
+      await assertPortFree(kwokPort, 'kwok');
+      log('starting kwok ...');
+      const kwok = launch(
+        'kwok',
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          `--manage-nodes-with-annotation-selector=${FAKE_NODE_ANNOTATION.key}=${FAKE_NODE_ANNOTATION.value}`,
+          `--server-address=127.0.0.1:${kwokPort}`,
+          '--cidr=10.244.0.0/16',
+          ...dataFiles(podsBinDir, 'kwok-stages').map((f) => `--config=${f}`),
+        ],
+        // Its default config (~/.kwok/kwok.yaml) is loaded when present: keep a user's out.
+        { binDir: podsBinDir, env: { ...process.env, HOME: dir } },
+      );
+      await waitFor(kwok, 'healthy', 60_000, async () => {
+        const r = await httpGet(`http://127.0.0.1:${kwokPort}/healthz`);
+        return r.status === 200;
+      });
+      for (let i = 0; i < (opts.fakeNodes ?? 2); i++) {
+        const name = `kwok-node-${i}`;
+        const r = await httpRequest('POST', `${server}/api/v1/nodes`, { ca: caPem, token, body: fakeNode(name) });
+        if (r.status !== 201) throw new ControlPlaneError(`creating fake node ${name} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+        nodes.push(name);
+      }
+      await waitFor(kwok, `Ready with ${nodes.length} fake node(s)`, 60_000, async () => {
+        const r = await httpGet(`${server}/api/v1/nodes`, { ca: caPem, token });
+        if (r.status !== 200) return false;
+        const items = (JSON.parse(r.body) as { items: NodeView[] }).items;
+        return nodes.every((n) => items.some((it) => it.metadata.name === n && nodeSchedulable(it)));
+      });
+      log(`starting kwok ... ready in ${secs(t0)} (nodes ${nodes.join(', ')})`);
+    }
+
+    if (certManagerBinDir) {
+      // ---- cert-manager: its CRDs (same module version as the binary), then its controllers.
+      t0 = performance.now();
+      const api = (method: string, p: string, body?: unknown): Promise<GetResult> =>
+        httpRequest(method, `${server}${p}`, { ca: caPem, token, body, timeoutMs: 10_000 });
+      const crdNames: string[] = [];
+      for (const file of dataFiles(certManagerBinDir, 'crds')) {
+        for (const doc of yaml.loadAll(fs.readFileSync(file, 'utf8')) as CrdDoc[]) {
+          if (doc?.kind !== 'CustomResourceDefinition') continue;
+          // Published for Helm: its labels are template expressions, not label values.
+          const crd = { ...doc, metadata: { name: doc.metadata.name } };
+          const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+          if (r.status !== 201 && r.status !== 409) {
+            throw new ControlPlaneError(`installing cert-manager CRD ${doc.metadata.name} from ${file} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+          }
+          crdNames.push(doc.metadata.name);
+        }
+      }
+      const ns = await api('POST', '/api/v1/namespaces', { metadata: { name: CERT_MANAGER_CLUSTER_RESOURCE_NAMESPACE } });
+      if (ns.status !== 201 && ns.status !== 409) {
+        throw new ControlPlaneError(`creating namespace ${CERT_MANAGER_CLUSTER_RESOURCE_NAMESPACE} failed: HTTP ${ns.status} ${ns.body.slice(0, 300)}`);
+      }
+      const healthPort = await freePort();
+      await assertPortFree(healthPort, 'cert-manager-controllers');
+      log(`starting cert-manager-controllers (${crdNames.length} CRDs) ...`);
+      const cm = launch(
+        'cert-manager-controllers',
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          `--health-address=127.0.0.1:${healthPort}`,
+          `--cluster-resource-namespace=${CERT_MANAGER_CLUSTER_RESOURCE_NAMESPACE}`,
+        ],
+        { binDir: certManagerBinDir },
+      );
+      await waitFor(cm, 'healthy (CRDs established, informers synced)', 60_000, async () => {
+        for (const name of crdNames) {
+          const r = await api('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+          if (r.status !== 200) return false;
+          const conds = (JSON.parse(r.body) as CrdDoc).status?.conditions ?? [];
+          if (!conds.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+        }
+        return (await httpGet(`http://127.0.0.1:${healthPort}/healthz`)).status === 200;
+      });
+      log(`starting cert-manager-controllers ... ready in ${secs(t0)}`);
+    }
     log(`control plane ready in ${secs(tAll)}: ${server} (kubeconfig ${kubeconfigPath})`);
 
     return {
       kubeconfigPath,
       binDir,
+      podsBinDir,
+      nodes,
+      certManagerBinDir,
       server,
       caPem,
       token,
@@ -598,6 +817,43 @@ async function startOnce(opts: StartOptions & { log: (line: string) => void; bin
     await stop();
     throw e;
   }
+}
+
+/** A node for KWOK to run: its annotation, and labels like a kubelet's. No taint: there are no real nodes here. */
+function fakeNode(name: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { [FAKE_NODE_ANNOTATION.key]: FAKE_NODE_ANNOTATION.value, 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
+    },
+  };
+}
+
+interface CrdDoc {
+  kind?: string;
+  metadata: { name: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+interface NodeView {
+  metadata: { name: string };
+  spec?: { taints?: { key: string; effect: string }[] };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+/** Ready, and without the not-ready taint kube-controller-manager puts on new nodes (the scheduler would skip it). */
+function nodeSchedulable(n: NodeView): boolean {
+  const ready = n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const tainted = n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/') && t.effect === 'NoSchedule') ?? false;
+  return ready && !tainted;
 }
 
 function explainEarlyExit(p: Managed): string {

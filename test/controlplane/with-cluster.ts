@@ -1,6 +1,8 @@
 // Runs one command against one real local control plane:
-//   tsx test/controlplane/with-cluster.ts -- <cmd...>
-// Starts etcd + kube-apiserver + kube-controller-manager, exports HONO_TEST_KUBECONFIG,
+//   tsx test/controlplane/with-cluster.ts [--pods] [--cert-manager] -- <cmd...>
+// Starts etcd + kube-apiserver + kube-controller-manager (with --pods also kube-scheduler and
+// KWOK with fake nodes, exporting HONO_TEST_PODS=1; with --cert-manager also cert-manager's CRDs
+// and controllers, exporting HONO_TEST_CERT_MANAGER=1), exports HONO_TEST_KUBECONFIG,
 // HONO_TEST_BIN_DIR (also KUBECONFIG, and the bin dir first on PATH), runs the command with
 // inherited stdio, stops everything and exits with the command's code - non-zero if the
 // control plane crashed during the run (the crash is reported with the last log lines).
@@ -17,9 +19,13 @@ const say = (line: string): void => {
 
 async function main(): Promise<number> {
   let args = process.argv.slice(2);
+  const features = { pods: false, certManager: false };
+  for (; args[0] === '--pods' || args[0] === '--cert-manager'; args = args.slice(1)) {
+    features[args[0] === '--pods' ? 'pods' : 'certManager'] = true;
+  }
   if (args[0] === '--') args = args.slice(1);
   if (args.length === 0) {
-    say('usage: tsx test/controlplane/with-cluster.ts -- <command> [args...]');
+    say('usage: tsx test/controlplane/with-cluster.ts [--pods] [--cert-manager] -- <command> [args...]');
     return 2;
   }
 
@@ -39,7 +45,7 @@ async function main(): Promise<number> {
   process.on('SIGHUP', onSignal);
 
   try {
-    cp = await startControlPlane({ log: (l) => process.stderr.write(`[controlplane] ${l}\n`) });
+    cp = await startControlPlane({ ...features, log: (l) => process.stderr.write(`[controlplane] ${l}\n`) });
   } catch (e) {
     if (e instanceof ControlPlaneError) {
       say(`ERROR: ${e.message}`);
@@ -57,6 +63,8 @@ async function main(): Promise<number> {
     HONO_TEST_KUBECONFIG: cp.kubeconfigPath,
     HONO_TEST_BIN_DIR: cp.binDir,
     HONO_TEST_SERVER: cp.server,
+    ...(features.pods ? { HONO_TEST_PODS: '1', HONO_TEST_PODS_BIN_DIR: cp.podsBinDir } : {}),
+    ...(features.certManager ? { HONO_TEST_CERT_MANAGER: '1', HONO_TEST_CERT_MANAGER_BIN_DIR: cp.certManagerBinDir } : {}),
     KUBECONFIG: cp.kubeconfigPath,
     PATH: [cp.binDir, path.join(repoRoot, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
   };

@@ -1,24 +1,28 @@
-// `npm run demo [-- --keep] [-- --namespace hono]`: the operator's main job on an embedded
-// default. Starts a local control plane (etcd, kube-apiserver, kube-controller-manager), runs
-// the demo (run.ts), prints what was issued and wired and the six proven channels, and tears
-// everything down unless --keep. Exits non-zero when anything failed.
+// `npm run demo [-- --keep] [-- --namespace hono] [-- --real-hono]`: the operator's main job on an
+// embedded default. Starts a local control plane (etcd, kube-apiserver, kube-controller-manager),
+// runs the demo (run.ts), prints what was issued and wired and the six proven channels, and tears
+// everything down unless --keep. --real-hono ends with real Hono 1.2.3 on the operator's wiring
+// (real-hono.ts). Exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
+import { runRealHonoDemo } from './real-hono.js';
 import { runDemo } from './run.js';
 
 const say = (l: string) => process.stderr.write(`${l}\n`);
 
-function parseArgs(argv: string[]): { keep: boolean; namespace: string } {
-  const out = { keep: false, namespace: 'hono' };
+function parseArgs(argv: string[]): { keep: boolean; namespace: string; realHono: boolean } {
+  const out = { keep: false, namespace: 'hono', realHono: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--keep') out.keep = true;
+    else if (a === '--real-hono') out.realHono = true;
     else if (a === '--namespace' && argv[i + 1]) out.namespace = argv[++i]!;
     else if (a.startsWith('--namespace=')) out.namespace = a.slice('--namespace='.length);
     else if (a === '--help' || a === '-h') {
-      say('usage: npm run demo [-- --keep] [--namespace <ns>]');
+      say('usage: npm run demo [-- --keep] [--namespace <ns>] [--real-hono]');
+      say('  --real-hono  end with the real Hono 1.2.3 Auth Server and Hono client on the operator\'s hono-2 wiring (namespace <ns>-real-hono)');
       process.exit(0);
     } else {
       say(`demo: unknown argument ${a} (try --help)`);
@@ -55,8 +59,16 @@ async function main(): Promise<number> {
     process.env.HONO_TEST_KUBECONFIG = kubeconfigPath;
     process.env.HONO_TEST_BIN_DIR = binDir;
     const r = await runDemo({ namespace: args.namespace, log: say });
+    if (args.realHono) {
+      say('');
+      say(`real Hono: the example stack in namespace ${args.namespace}-real-hono, profile hono-2`);
+      const real = await runRealHonoDemo({ namespace: `${args.namespace}-real-hono`, log: say });
+      r.failures.push(...real.failures);
+      r.ok &&= real.ok;
+    }
     for (const f of r.failures) say(`FAILED: ${f}`);
     say(r.ok ? `demo OK in ${((performance.now() - t0) / 1000).toFixed(1)}s: every component wired, all six channels proven` : 'demo FAILED (see above)');
+    if (args.realHono && r.ok) say('real Hono: the Auth Server and Hono\'s client proved the Device Registry -> Auth Server channel on the operator\'s wiring');
     say(`operator log: ${r.operatorLog}`);
     if (args.keep) {
       say('');

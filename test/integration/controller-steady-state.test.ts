@@ -5,7 +5,10 @@
 import test from 'ava';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
 import { applyObjects, apiserverRequestCounts, withNamespace } from '../helpers/cluster.js';
-import { STACK, applyStack, getConfig, replicaSets, runOperator, seedConfig, sleep, waitFor, waitReady } from './controller-fixtures.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import { ManualClock } from '../../operator/runtime/clock.js';
+import { STACK, applyStack, clients, getConfig, replicaSets, runOperator, seedConfig, sleep, waitFor, waitReady } from './controller-fixtures.js';
 
 let cp: ControlPlane | undefined;
 
@@ -46,7 +49,7 @@ function writes(before: Map<string, number>, after: Map<string, number>): Record
   return out;
 }
 
-test('after Ready: a resync window and an operator restart write nothing, resyncs read from the caches (apiserver_request_total)', async (t) => {
+test.serial('after Ready: a resync window and an operator restart write nothing, resyncs read from the caches (apiserver_request_total)', async (t) => {
   const ns = await withNamespace(t, 'ctrl-steady');
   await applyStack(ns);
   const timings: { apiMs: number; issueMs: number; apiCalls: number; wallMs: number; apiWallMs: number; issueWallMs: number }[] = [];
@@ -100,4 +103,74 @@ test('after Ready: a resync window and an operator restart write nothing, resync
   t.deepEqual(after.status!.components!.map((c) => c.fingerprint), ready.status!.components!.map((c) => c.fingerprint), 'no new certificate');
   t.is(after.metadata.resourceVersion, ready.metadata.resourceVersion, 'no status write');
   for (const s of STACK) t.is((await replicaSets(ns, s.deployment)).length, 2, `${s.deployment}: no new ReplicaSet`);
+});
+
+// The CA's last renewBefore window used to be a loop: leaves capped at the CA's notAfter had their
+// renewal time (notAfter - renewBefore) in the past, so every fresh leaf was due at once.
+test.serial('a CA 10 days from its end, default settings: one re-issue, then zero writes (apiserver_request_total)', async (t) => {
+  // The counts are cluster-wide: let the previous test's namespace finish its deletion first. Its
+  // operator is gone, so its config's finalizer is taken off here (this control plane is this file's own).
+  await waitFor('no namespace terminating', async () => {
+    const terminating = (await clients().core.listNamespace()).items.filter((n) => n.status?.phase === 'Terminating').map((n) => n.metadata!.name!);
+    for (const namespace of terminating) {
+      const list = (await clients().custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as { items: HonoTlsConfig[] };
+      for (const c of list.items.filter((x) => x.metadata.finalizers?.length)) {
+        await clients().custom.patchNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL, name: c.metadata.name, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        );
+      }
+    }
+    return terminating.length === 0;
+  }, 120_000, 250);
+  const ns = await withNamespace(t, 'ctrl-ca-end');
+  await applyStack(ns, ['http']);
+  const clock = new ManualClock(new Date());
+  const op = await runOperator(t, ns, { clock, resyncMs: 1000 });
+  const cfg = seedConfig(ns);
+  cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
+  await applyObjects([cfg], ns);
+  const first = await waitReady(ns);
+  await waitFor('the first rollout', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === 2);
+  const fp = first.status!.components![0]!.fingerprint;
+  const caNotAfter = Date.parse(first.status!.ca!.notAfter!);
+  await op.idle();
+
+  const c0 = await apiserverRequestCounts();
+  clock.set(new Date(caNotAfter - 10 * 86400_000));
+  const renewed = await waitFor('the re-issue near the CA end', async () => {
+    const c = await getConfig(ns);
+    return c.status!.components![0]!.fingerprint !== fp && c.status!.conditions!.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+  }, 30_000);
+  const leafNotAfter = Date.parse(renewed.status!.components![0]!.notAfter!);
+  t.true(Math.abs(leafNotAfter - caNotAfter) < 2000, 'the leaf ends with the CA');
+  const ready = renewed.status!.conditions!.find((x) => x.type === 'Ready')!;
+  t.regex(ready.message, /warning: CaExpiresSoon: the CA expires at .*does not renew its own CA yet/);
+  await waitFor('the rollout of the re-issued material', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === 3);
+  await waitFor('a CaExpiresSoon Warning event', async () =>
+    (await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'CaExpiresSoon' && e.type === 'Warning'),
+  10_000);
+  await sleep(1500);
+  await op.idle();
+  const c1 = await apiserverRequestCounts();
+  // Positive control: the counter saw the re-issue (Secret replaced, Deployment applied, status written).
+  const reissue = writes(c0, c1);
+  t.log(`writes of the re-issue: ${JSON.stringify(reissue)}`);
+  t.true((reissue['PUT secrets'] ?? 0) >= 1, 'the component Secret was rewritten');
+  t.true((reissue['APPLY deployments'] ?? 0) >= 1, 'the Deployment was applied');
+
+  const reconciles = async () => (await op.metrics.reconcileTotal.get()).values.reduce((a, v) => a + v.value, 0);
+  const resyncsBefore = await reconciles();
+  await sleep(5000);
+  await op.idle();
+  const c2 = await apiserverRequestCounts();
+  const resyncs = (await reconciles()) - resyncsBefore;
+  t.true(resyncs >= 3, `reconciles ran in the window (${resyncs})`);
+  t.deepEqual(writes(c1, c2), {}, 'no writes in the CA\'s last renewBefore window');
+  const end = await getConfig(ns);
+  t.is(end.status!.components![0]!.fingerprint, renewed.status!.components![0]!.fingerprint, 'no further certificate');
+  // Not quiet because the floor holds a due leaf back: the leaf is simply not due.
+  t.is(end.status!.conditions!.find((x) => x.type === 'Ready')!.status, 'True');
+  t.is(end.status!.components![0]!.reason, undefined);
+  t.is((await replicaSets(ns, 'hono-adapter-http-vertx')).length, 3, 'no further rollout');
 });

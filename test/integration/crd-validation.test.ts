@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { GROUP, KIND, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { legalConfig, mulberry32 } from '../helpers/legal-specs.js';
 import { ensureCrdAsWritten, installCrdAsWritten } from './crd-install.js';
 
 type Spec = Record<string, any>;
@@ -55,6 +56,14 @@ const CASES: Case[] = [
   { name: 'CA key ECDSA 2048', spec: { ...base(), issuer: { selfSigned: { privateKey: { algorithm: 'ECDSA', size: 2048 } } } }, field: 'spec.issuer.selfSigned.privateKey.size', message: /ECDSA key size/ },
   { name: 'unknown key algorithm', spec: { ...base(), certificate: { privateKey: { algorithm: 'Ed25519' } } }, field: 'spec.certificate.privateKey.algorithm', message: /Unsupported value: "Ed25519"/ },
   { name: 'subject country not two letters', spec: { ...base(), certificate: { subject: { country: 'Canada' } } }, field: 'spec.certificate.subject.country', message: /should match/ },
+  { name: 'subject organization with a newline', spec: { ...base(), certificate: { subject: { organization: 'Acme\nInc' } } }, field: 'spec.certificate.subject.organization', message: /organization must not contain control characters .*write it on one line/ },
+  { name: 'component subject organizationalUnit with a tab', spec: withComponent({ subject: { organizationalUnit: 'Hono\tIoT' } }), field: 'spec.components[0].subject.organizationalUnit', message: /must not contain control characters/ },
+  { name: 'component subject locality with a C1 control (NEL)', spec: withComponent({ subject: { locality: 'Ottawa\u0085' } }), field: 'spec.components[0].subject.locality', message: /must not contain control characters/ },
+  { name: 'empty subject organization', spec: withComponent({ subject: { organization: '' } }), field: 'spec.components[0].subject.organization', message: /at least 1 chars long/ },
+  { name: 'subject organization over 64 characters (X.520)', spec: { ...base(), certificate: { subject: { organization: 'é'.repeat(65) } } }, field: 'spec.certificate.subject.organization', message: /may not be more than 64/ },
+  { name: 'CA commonName with a newline', spec: { ...base(), issuer: { selfSigned: { commonName: 'my\nCA' } } }, field: 'spec.issuer.selfSigned.commonName', message: /must not contain control characters/ },
+  { name: 'DNS label over 63 characters', spec: withComponent({ dnsNames: [`${'a'.repeat(64)}.example.org`] }), field: 'spec.components[0].dnsNames[0]', message: /each dot-separated label of a DNS name must be at most 63 characters/ },
+  { name: 'DNS name over 253 characters', spec: withComponent({ dnsNames: [Array.from({ length: 5 }, () => 'a'.repeat(63)).join('.')] }), field: 'spec.components[0].dnsNames[0]', message: /may not be more than 253/ },
   { name: 'bad DNS name (underscore, upper case)', spec: withComponent({ dnsNames: ['Hono_Auth.example.org'] }), field: 'spec.components[0].dnsNames[0]', message: /should match/ },
   { name: 'bad DNS name (empty label)', spec: withComponent({ dnsNames: ['hono..example.org'] }), field: 'spec.components[0].dnsNames[0]', message: /should match/ },
   { name: 'wildcard not in the first label', spec: withComponent({ dnsNames: ['hono.*.example.org'] }), field: 'spec.components[0].dnsNames[0]', message: /should match/ },
@@ -62,6 +71,8 @@ const CASES: Case[] = [
   { name: 'too many DNS names', spec: withComponent({ dnsNames: Array.from({ length: 33 }, (_, i) => `h${i}.example.org`) }), field: 'spec.components[0].dnsNames', message: /must have at most 32 items/ },
   { name: 'serviceName not a DNS label', spec: withComponent({ serviceName: 'hono.auth' }), field: 'spec.components[0].serviceName', message: /should match/ },
   { name: 'bad IP address', spec: withComponent({ ipAddresses: ['10.0.0.256'] }), field: 'spec.components[0].ipAddresses[0]', message: /must be an IPv4 or IPv6 address/ },
+  { name: 'IPv4-mapped IPv6 address', spec: withComponent({ ipAddresses: ['::ffff:1.2.3.4'] }), field: 'spec.components[0].ipAddresses[0]', message: /for an IPv4-mapped IPv6 address \(::ffff:1\.2\.3\.4\) write the IPv4 address/ },
+  { name: 'IPv6 address with a zone', spec: withComponent({ ipAddresses: ['fe80::1%eth0'] }), field: 'spec.components[0].ipAddresses[0]', message: /without a zone/ },
   { name: 'relative mountPath', spec: withComponent({ mountPath: 'opt/hono/tls' }), field: 'spec.components[0].mountPath', message: /should match/ },
   { name: 'mountPath with ..', spec: withComponent({ mountPath: '/opt/../etc' }), field: 'spec.components[0].mountPath', message: /must not contain \. or \.\. segments/ },
   { name: 'env override to an invalid name', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'hono-auth-key' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match '\^\(\[A-Z_\]\[A-Z0-9_\]\*\)\?\$'/ },
@@ -131,6 +142,36 @@ test('a minimal valid HonoTlsConfig is accepted and read back with every default
     trustStore: { format: 'pem' },
     components: [{ name: 'auth', type: 'authServer', serviceName: 'hono-service-auth', deployment: { name: 'hono-service-auth' }, mountPath: '/opt/hono/tls' }],
   });
+});
+
+test('awkward but legal values are accepted as written: subjects with , + " \\ # < > ; = and spaces, unicode, IPs in any notation', async (t) => {
+  const ns = await withNamespace(t, 'crd-awkward');
+  const subject = { organization: 'Acme, "Best" IoT; <a+b=c> \\ ☃', organizationalUnit: '#130541444d494e', locality: ' Zürich 😀 ', country: 'CH' };
+  const ipAddresses = ['::1', '0:0::1', '1.2.3.4', '2001:db8::1', 'fe80:0:0:0:0:0:0:1'];
+  const dnsNames = [`${'a'.repeat(63)}.example.org`];
+  const spec = { ...base(), certificate: { subject }, components: [{ name: 'c', type: 'client', subject: { organization: 'Acme, Inc.' }, ipAddresses, dnsNames }] };
+  await api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object(spec, 'awkward') });
+  const got = (await api().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'awkward' })) as HonoTlsConfig;
+  t.deepEqual(got.spec.certificate!.subject, subject);
+  t.deepEqual(got.spec.components[0]!.ipAddresses, ipAddresses);
+  t.deepEqual(got.spec.components[0]!.dnsNames, dnsNames);
+});
+
+test('the property tests\' random legal configs pass admission (dry run)', async (t) => {
+  const ns = await withNamespace(t, 'crd-legal');
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  t.log(`seed ${seed}`);
+  const r = mulberry32(seed);
+  for (let i = 0; i < 60; i++) {
+    const cfg = legalConfig(r);
+    try {
+      await api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: { ...cfg, metadata: { name: cfg.metadata.name } }, dryRun: 'All' });
+    } catch (err) {
+      t.fail(`seed ${seed}, case ${i}: ${(err as k8s.ApiException<string>).body ?? err}; spec ${JSON.stringify(cfg.spec)}`);
+      return;
+    }
+  }
+  t.pass();
 });
 
 test('partial objects get nested defaults; the status subresource and printer columns exist', async (t) => {

@@ -3,7 +3,7 @@
 # Keeps what is present; where it cannot install (not root, no apt-get) it stops at once with
 # the command to run, before any test starts.
 #   1. Debian packages, system-wide through apt-get: a JDK (java, javac, keytool), openssl,
-#      Qpid Proton for Python (python3-qpid-proton, for /usr/bin/python3), and a Lua interpreter
+#      Maven, Qpid Proton for Python (python3-qpid-proton, for /usr/bin/python3), and a Lua interpreter
 #      (lua5.4, for the Argo CD health check in deploy/gitops/).
 #   2. Extension point: every test/peers/*/provision.sh, in name order (each may source
 #      test/provision/lib.sh and declare Debian packages with need_debian, e.g. Maven, then
@@ -17,10 +17,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=lib.sh
 source "$root/test/provision/lib.sh"
 cache=${HONO_CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hono-tls-operator/controlplane}
-provision_say "installs what the tests need if missing: JDK, openssl, python3-qpid-proton, lua5.4 (Debian packages, system-wide via apt-get), peers' test/peers/*/provision.sh, control plane binaries (into $cache), helm and kstatus (into ${cache%/controlplane}/tools)"
+provision_say "installs what the tests need if missing: JDK, openssl, Maven, python3-qpid-proton, lua5.4 (Debian packages, system-wide via apt-get), peers' test/peers/*/provision.sh, control plane binaries (into $cache), helm and kstatus (into ${cache%/controlplane}/tools)"
 
 need_debian "java/javac/keytool" 'command -v java && command -v javac && command -v keytool' jdk
 need_debian "openssl" 'command -v openssl' openssl
+need_debian "Maven (fetches real Hono for test/peers/hono)" 'command -v mvn' maven
 # The tests use the first python3 on PATH that has Proton, else /usr/bin/python3 (Debian's package).
 need_debian "Qpid Proton for Python" "python3 -c 'import proton' || /usr/bin/python3 -c 'import proton'" python3-qpid-proton
 # Any of these runs the Argo CD health check's tests (test/tools/lua.ts looks for them in this order).

@@ -67,11 +67,11 @@ export interface components {
                     subject?: {
                         /** @description C, two upper-case letters (ISO 3166), e.g. CA. */
                         country?: string;
-                        /** @description L, e.g. Ottawa. */
+                        /** @description L, 1-128 characters, no control characters, e.g. Ottawa. */
                         locality?: string;
-                        /** @description O. Default "Eclipse IoT", like Hono's demo certificates. */
+                        /** @description O, 1-64 characters, no control characters. Default "Eclipse IoT", like Hono's demo certificates. */
                         organization?: string;
-                        /** @description OU. Default "Hono". */
+                        /** @description OU, 1-64 characters, no control characters. Default "Hono". */
                         organizationalUnit?: string;
                     };
                 };
@@ -121,11 +121,11 @@ export interface components {
                     subject?: {
                         /** @description C, two upper-case letters (ISO 3166), e.g. CA. */
                         country?: string;
-                        /** @description L, e.g. Ottawa. */
+                        /** @description L, 1-128 characters, no control characters, e.g. Ottawa. */
                         locality?: string;
-                        /** @description O. Default "Eclipse IoT", like Hono's demo certificates. */
+                        /** @description O, 1-64 characters, no control characters. Default "Eclipse IoT", like Hono's demo certificates. */
                         organization?: string;
-                        /** @description OU. Default "Hono". */
+                        /** @description OU, 1-64 characters, no control characters. Default "Hono". */
                         organizationalUnit?: string;
                     };
                     /**

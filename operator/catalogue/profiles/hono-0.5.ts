@@ -20,7 +20,8 @@ const identity = (prefix: string, note?: string): EnvVarSpec[] => [
 
 export const hono05: ProfileData = {
   name: 'hono-0.5',
-  source: 'Hono 0.5 config classes and deployment files (hono-tls-facts.md section 1)',
+  source:
+    'Hono 0.5 config classes and deployment files (hono-tls-facts.md section 1). Fits Hono 0.5; not run here (Hono 0.5 services are not on Maven Central)',
   sslProfileAttributes: 'old',
   components: {
     authServer: {

@@ -9,7 +9,8 @@ const NOT_IN_SEED = (what: string) =>
 
 export const seed: ProfileData = {
   name: 'seed',
-  source: 'Hono "Secure Communication" admin page, 0.5 era (the seed document)',
+  source:
+    'Hono "Secure Communication" admin page, 0.5 era (the seed document). No Hono release reads these names: real Hono 1.2.3\'s Auth Server refuses to start on them ("configuration does not specify any signing tokens"; asserted by test/e2e/real-hono.test.ts)',
   // The seed's Dispatch Router image (eclipsehono/dispatch-router, Hono 0.5) used certDb/keyFile.
   sslProfileAttributes: 'old',
   components: {
