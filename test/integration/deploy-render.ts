@@ -1,4 +1,5 @@
-// Renders deploy/ kustomizations with the real kubectl (the one next to the control plane).
+// Renders deploy/ kustomizations with the real kubectl (the one next to the control plane), and
+// watches what the apiserver makes of the operator's Deployment.
 import * as yaml from 'js-yaml';
 import { kubectl } from '../helpers/cluster.js';
 
@@ -20,4 +21,21 @@ export function findObject(objs: K8sObject[], kind: string, name?: string): K8sO
   const o = objs.find((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
   if (!o) throw new Error(`no ${kind}${name ? ` ${name}` : ''} in the rendered kustomization`);
   return o;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the Deployment's ReplicaSet managed to create a Pod (admission passed). */
+export async function podCreated(t: { log: (...a: unknown[]) => void }, namespace: string): Promise<{ ok: boolean; why: string }> {
+  let why = '';
+  for (let i = 0; i < 60; i++) {
+    const pods = await kubectl(['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/name=hono-tls-operator', '-o', 'name']);
+    if (pods.stdout.trim()) return { ok: true, why: pods.stdout.trim() };
+    const ev = await kubectl(['get', 'events', '-n', namespace, '--field-selector', 'reason=FailedCreate', '-o', 'jsonpath={.items[*].message}']);
+    why = ev.stdout;
+    if (why.includes('violates PodSecurity')) return { ok: false, why };
+    await sleep(500);
+  }
+  t.log(why);
+  return { ok: false, why: why || 'no Pod within 30 s' };
 }

@@ -40,8 +40,17 @@ t0=$SECONDS
 say "building $tool $version from the Go module proxy (cold: a few minutes) ..."
 case "$tool" in
   helm)
-    # helm's go.mod has no replace directives, so go install builds it as published.
-    build() { GOBIN="$dest.partial" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"; } ;;
+    # helm's go.mod has no replace directives, so go install builds it as published. Like helm's
+    # Makefile, the default Kubernetes version (helm template, lint) follows its client-go (v0.N -> 1.N).
+    build() {
+      local mod client_go
+      mod=$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
+      client_go=$(sed -n 's/^\s*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$mod")
+      [ -n "$client_go" ] || { echo "no k8s.io/client-go in helm's go.mod ($mod)"; return 1; }
+      local x="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+      local p; for p in pkg/lint/rules pkg/chartutil; do x="$x -X helm.sh/helm/v3/$p.k8sVersionMajor=1 -X helm.sh/helm/v3/$p.k8sVersionMinor=$client_go"; done
+      GOBIN="$dest.partial" go install -trimpath -ldflags "-s -w $x" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    } ;;
   kstatus)
     cp "$here/kstatus/main.go" "$here/kstatus/go.mod" "$here/kstatus/go.sum" "$work/"
     build() { (cd "$work" && go build -trimpath -ldflags '-s -w' -o "$dest.partial/kstatus" .); } ;;
