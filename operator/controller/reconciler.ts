@@ -20,7 +20,7 @@ import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { caCoverageWarning } from './renewal.js';
-import { buildStatus, writeStatus, type ReadySummary } from './status.js';
+import { buildStatus, needsUserChange, writeStatus, type ReadySummary } from './status.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
 
@@ -192,11 +192,14 @@ export class Reconciler {
       });
     }
     const first = failures[0];
+    const describe = (fs: typeof failures) => fs.map((f) => (f.component ? `${f.component}: ${f.failure.message}` : f.failure.message)).join('; ');
+    const blocked = failures.filter((f) => needsUserChange(f.failure));
     const ready: ReadySummary = first
       ? {
           ready: false,
           reason: first.failure.reason,
-          message: failures.map((f) => (f.component ? `${f.component}: ${f.failure.message}` : f.failure.message)).join('; '),
+          message: describe(failures),
+          ...(blocked.length ? { stalled: { reason: blocked[0]!.failure.reason, message: describe(blocked) } } : {}),
         }
       : {
           ready: true,
