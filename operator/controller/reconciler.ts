@@ -21,6 +21,7 @@ import { removeDropped } from './dropped.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { caCoverageWarning } from './renewal.js';
 import { buildStatus, needsUserChange, writeStatus, type ReadySummary } from './status.js';
+import { verifyDeployments } from './verify.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
 
@@ -140,7 +141,8 @@ export class Reconciler {
       await ctx.events.record(config, 'Normal', 'Issued', `Issued certificates for ${issued.join(', ')}`);
     }
     await removeDropped(ctx, plan);
-    const wiring = await wireDeployments(ctx, plan.namespace, materials);
+    // spec.wiring: verify patches no Deployment: it only checks them (verify.ts).
+    const wiring = config.spec.wiring === 'verify' ? await verifyDeployments(ctx, plan.namespace, materials) : await wireDeployments(ctx, plan.namespace, materials);
     const services = await checkServices(ctx);
     const ca = issuer.caInfo();
     const leaf = plan.components[0]?.certificate;
@@ -205,7 +207,7 @@ export class Reconciler {
           ready: true,
           reason: 'Ready',
           message: [
-            `${components.length} components issued and wired`,
+            `${components.length} components issued and ${ctx.config.spec.wiring === 'verify' ? 'verified' : 'wired'}`,
             ...(done?.warnings ?? []).map((w) => `warning: ${w.reason}: ${w.message}`),
             ...(plan?.warnings ?? []).map((w) => `warning: ${w}`),
           ].join('; '),

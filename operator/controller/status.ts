@@ -35,6 +35,7 @@ const NEEDS_USER_CHANGE = new Set([
   'DeploymentConflict',
   'DeploymentNotOptedIn',
   'DeploymentRejected',
+  'WiringDrift',
 ]);
 
 export function needsUserChange(f: Failure): boolean {
