@@ -14,7 +14,9 @@ const USAGE = `usage: hono-tls-operator [options]
   --metrics-addr ADDR   /metrics address, e.g. :8080 or 0 for a free port (env METRICS_ADDR; default :8080)
   --health-addr ADDR    /healthz and /readyz address (env HEALTH_ADDR; default :8081)
   --log-level LEVEL     error | warn | info | debug (env LOG_LEVEL; default info)
-  --resync SECONDS      resync period (env RESYNC_SECONDS; default 600)`;
+  --resync SECONDS      resync period (env RESYNC_SECONDS; default 600)
+  --unhealthy-after SECONDS
+                        /healthz fails once a watch has failed for this long (env UNHEALTHY_AFTER_SECONDS; default 120)`;
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
       'health-addr': { type: 'string' },
       'log-level': { type: 'string' },
       resync: { type: 'string' },
+      'unhealthy-after': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,6 +57,10 @@ async function main(): Promise<void> {
   }
   const resyncSeconds = Number(values.resync ?? process.env.RESYNC_SECONDS ?? 600);
   if (!Number.isFinite(resyncSeconds) || resyncSeconds <= 0) throw new Error(`--resync must be a positive number of seconds, got "${values.resync}"`);
+  const unhealthyAfterSeconds = Number(values['unhealthy-after'] ?? process.env.UNHEALTHY_AFTER_SECONDS ?? 120);
+  if (!Number.isFinite(unhealthyAfterSeconds) || unhealthyAfterSeconds <= 0) {
+    throw new Error(`--unhealthy-after must be a positive number of seconds, got "${values['unhealthy-after']}"`);
+  }
   const namespace = values.namespace ?? process.env.WATCH_NAMESPACE ?? undefined;
 
   const kubeConfig = loadKubeConfig(values.kubeconfig);
@@ -65,6 +72,7 @@ async function main(): Promise<void> {
     healthPort: healthAddr?.port,
     bindHost: metricsAddr?.host ?? healthAddr?.host,
     resyncMs: resyncSeconds * 1000,
+    unhealthyAfterMs: unhealthyAfterSeconds * 1000,
   });
   logger.info('started', { server: kubeConfig.getCurrentCluster()?.server, namespace: namespace || '(all)', metrics: op.metricsUrl, health: op.healthUrl });
   let stopping = false;

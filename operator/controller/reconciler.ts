@@ -9,6 +9,7 @@ import type { OperatorMetrics } from '../runtime/metrics.js';
 import { resolveIssuer } from './ca.js';
 import { isoSeconds, type Failure, type ReconcileContext } from './context.js';
 import { EventRecorder } from './events.js';
+import { failureOf } from './failures.js';
 import { ensureFinalizer, removeFinalizer } from './finalizer.js';
 import { describeError } from './informers.js';
 import { Timings, readOrUndefined, type KubeClients } from './kube.js';
@@ -20,7 +21,7 @@ import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { caCoverageWarning } from './renewal.js';
-import { buildStatus, needsUserChange, writeStatus, type ReadySummary } from './status.js';
+import { buildStatus, needsUserChange, writeStatus, type ReadySummary, type Status } from './status.js';
 import { verifyDeployments } from './verify.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
@@ -115,15 +116,22 @@ export class Reconciler {
   }
 
   private async apply(ctx: ReconcileContext): Promise<HandlerResult> {
-    const { config } = ctx;
-    await ensureFinalizer(ctx);
-    let plan: Plan;
+    let plan: Plan | undefined;
     try {
-      plan = planConfig(config);
+      await ensureFinalizer(ctx);
+      plan = planConfig(ctx.config);
+      return await this.applyPlan(ctx, plan);
     } catch (err) {
-      // Bad input: wait for a spec change rather than retrying.
-      return this.finish(ctx, undefined, { reason: 'InvalidSpec', message: (err as Error).message, retry: false });
+      // Every error becomes status: bad input (PlanError) waits for a spec change, other typed
+      // errors keep their reason, anything else is an InternalError retried with backoff.
+      const failure = failureOf(err);
+      if (failure.reason === 'InternalError') ctx.logger.error('reconcile step failed', { error: failure.message });
+      return this.finish(ctx, plan, failure);
     }
+  }
+
+  private async applyPlan(ctx: ReconcileContext, plan: Plan): Promise<HandlerResult> {
+    const { config } = ctx;
     const issuerResult = await resolveIssuer(ctx, plan);
     if ('failure' in issuerResult) return this.finish(ctx, plan, issuerResult.failure);
     const issuer = issuerResult.issuer;
@@ -212,7 +220,10 @@ export class Reconciler {
             ...(plan?.warnings ?? []).map((w) => `warning: ${w}`),
           ].join('; '),
         };
-    const status = buildStatus(ctx, { issuer: done?.issuer, ca: done?.ca, components, ready });
+    // An early failure keeps the CA last reported: the material is still in place, and a lost CA
+    // Secret is recognised by it (CaSecretMissing).
+    const previous = ctx.config.status as Status | undefined;
+    const status = buildStatus(ctx, { issuer: done?.issuer ?? previous?.issuer, ca: done?.ca ?? previous?.ca, components, ready });
     const wrote = await writeStatus(ctx, status);
     // A Warning per failure whenever the status changes to it, not on every retry.
     if (wrote) for (const f of failures) await ctx.events.record(ctx.config, 'Warning', f.failure.reason, f.component ? `${f.component}: ${f.failure.message}` : f.failure.message);

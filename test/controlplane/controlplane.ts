@@ -119,6 +119,10 @@ export interface ControlPlane {
   crashed: Promise<string>;
   /** Stops the processes in reverse start order, etcd last; removes the temp dir unless keepDirs. Idempotent. */
   stop(): Promise<void>;
+  /** Fault injection: kills kube-apiserver (SIGKILL: an outage, not a graceful drain) and waits for it to exit; not reported as a crash. */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again on the same port, certificates and token; resolves when /readyz is 200. */
+  startApiserver(): Promise<void>;
 }
 
 export class ControlPlaneError extends Error {
@@ -336,6 +340,8 @@ function isAlive(pid: number): boolean {
 interface Managed extends ControlPlaneProcess {
   child: ChildProcess;
   exited: boolean;
+  /** Stopped on purpose (fault injection): its exit is not a crash. */
+  stoppedOnPurpose?: boolean;
   exitInfo?: string;
   exitPromise: Promise<void>;
 }
@@ -541,7 +547,7 @@ async function startOnce(
       m.exited = true;
       m.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
       resolveExit();
-      if (!stopping && !crashMsg) {
+      if (!stopping && !crashMsg && !m.stoppedOnPurpose) {
         crashMsg = `${name} (pid ${m.pid}) ${m.exitInfo} while the control plane was running; its last log lines (${logFile}):\n${m
           .lastLines(20)
           .map((l) => `  | ${l}`)
@@ -615,7 +621,7 @@ async function startOnce(
     fs.writeFileSync(tokenFile, `${token},${ADMIN_USER},${ADMIN_USER},"${ADMIN_GROUPS.join(',')}"\n`, { mode: 0o600 });
     const server = `https://127.0.0.1:${apiPort}`;
     log(`starting kube-apiserver on ${server} ...`);
-    const apiserver = launch('kube-apiserver', [
+    const launchApiserver = () => launch('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
@@ -632,6 +638,7 @@ async function startOnce(
       // The only address is loopback, which the "kubernetes" Endpoints may not hold.
       '--endpoint-reconciler-type=none',
     ]);
+    let apiserver = launchApiserver();
     // The self-signed serving cert (leaf + its CA) appears in --cert-dir as the server starts.
     const certFile = path.join(certDir, 'apiserver.crt');
     let caPem: string | undefined;
@@ -812,6 +819,21 @@ async function startOnce(
       processes: procs.map(({ name, pid, logFile, lastLines }) => ({ name, pid, logFile, lastLines })),
       crashed,
       stop,
+      stopApiserver: async () => {
+        if (apiserver.exited) return;
+        apiserver.stoppedOnPurpose = true;
+        process.kill(apiserver.pid, 'SIGKILL');
+        await apiserver.exitPromise;
+        log('kube-apiserver stopped (fault injection)');
+      },
+      startApiserver: async () => {
+        if (!apiserver.exited) return;
+        const t = performance.now();
+        apiserver = launchApiserver();
+        // It reuses the serving certificate in --cert-dir, so clients keep trusting it.
+        await waitFor(apiserver, 'ready (/readyz)', 60_000, async () => (await httpGet(`${server}/readyz`, { ca: caPem, token })).status === 200);
+        log(`kube-apiserver restarted, ready in ${secs(t)}`);
+      },
     };
   } catch (e) {
     await stop();
