@@ -34,6 +34,7 @@ export const FAILURE_REASONS = [
   'DeploymentMissing',
   'ContainerMissing',
   'ServiceMissing',
+  'WiringDrift',
   'InternalError',
 ] as const;
 
