@@ -45,6 +45,8 @@ const BINARY_SETS = {
 export type BinarySet = keyof typeof BINARY_SETS;
 /** KWOK manages the nodes with this annotation (and no others). */
 export const FAKE_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+/** And the fake nodes carry this label, to list them (`-l type=kwok`). */
+export const FAKE_NODE_LABEL = { key: 'type', value: 'kwok' } as const;
 
 /** The user name and group of the admin identity in the kubeconfig the control plane writes. */
 export const ADMIN_USER = 'hono-test-admin';
@@ -80,6 +82,8 @@ export interface StartOptions {
   certManager?: boolean;
   /** Directory holding cert-manager-controllers and crds/. Default: `build.sh certmanager`'s output. */
   certManagerBinDir?: string;
+  /** false: fail at once when binaries are not cached instead of building them (minutes). Default true. */
+  build?: boolean;
 }
 
 /** Where the Secrets that cert-manager's ClusterIssuers refer to live (its --cluster-resource-namespace). */
@@ -151,15 +155,19 @@ export function pinnedVersions(): Record<string, string> {
 /**
  * Returns the bin dir with the control-plane binaries: runs build.sh (which honours
  * KUBEBUILDER_ASSETS and the version-keyed cache, and builds from the Go module proxy only when
- * both miss). Build progress goes to `log`. `pods`: kube-scheduler and kwok instead (build.sh
- * pods; HONO_PODS_ASSETS overrides).
+ * both miss). Build progress goes to `log`. `set` picks another of BINARY_SETS (`build.sh pods`,
+ * `build.sh certmanager`, each with its own override variable).
  */
 export async function ensureBinaries(
   log: (line: string) => void = defaultLog,
   set: BinarySet = 'core',
+  opts: { build?: boolean } = {},
 ): Promise<string> {
   const t0 = performance.now();
-  const child = spawn('bash', [buildScript, set], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', [buildScript, set], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.build === false ? { ...process.env, HONO_CONTROLPLANE_NO_BUILD: '1' } : process.env,
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   let errBuf = '';
@@ -398,16 +406,17 @@ exit 0`;
 /** Starts etcd, kube-apiserver and kube-controller-manager; resolves when all are ready. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? defaultLog;
-  const binDir = opts.binDir ?? (await ensureBinaries(log));
+  const build = { build: opts.build };
+  const binDir = opts.binDir ?? (await ensureBinaries(log, 'core', build));
   checkBinDir(binDir);
   let podsBinDir: string | undefined;
   if (opts.pods) {
-    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods'));
+    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods', build));
     checkBinDir(podsBinDir, 'pods');
   }
   let certManagerBinDir: string | undefined;
   if (opts.certManager) {
-    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager'));
+    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager', build));
     checkBinDir(certManagerBinDir, 'certmanager');
   }
   const dirs = { log, binDir, podsBinDir, certManagerBinDir };
@@ -853,7 +862,7 @@ function fakeNode(name: string): object {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
-        type: 'kwok',
+        [FAKE_NODE_LABEL.key]: FAKE_NODE_LABEL.value,
       },
     },
   };
