@@ -95,13 +95,13 @@ test('a config that cannot be satisfied is Stalled: Failed (Degraded), with the 
   t.timeout(4 * 60_000);
   const ns = await withNamespace(t, 'kstatus-stalled');
   await runOperator(t, ns);
+  // The planner refuses it (InvalidSpec): only a change of the spec helps.
   const config: HonoTlsConfig = seedConfig(ns, 'cm', {
-    issuer: { certManager: { issuerRef: { name: 'hono-ca-issuer', kind: 'ClusterIssuer', group: 'cert-manager.io' } } },
-    components: [{ name: 'consumer', type: 'client', dnsNames: ['consumer.example'] }],
+    components: [{ name: 'auth', type: 'authServer', dnsNames: ['auth.example'], envOverrides: { NOT_A_HONO_VARIABLE: 'X' } }],
   });
   await applyObjects([config], ns);
   const h = await waitHealth(t, ns, 'cm', 'Failed', 'Degraded');
-  t.regex(h.kstatusMessage, /certManager is not implemented/);
+  t.regex(h.kstatusMessage, /envOverrides\.NOT_A_HONO_VARIABLE/);
   t.is(h.argoMessage, h.kstatusMessage, 'both read the Stalled message');
   const live = await getConfig(ns, 'cm');
   const ready = live.status?.conditions?.find((c) => c.type === 'Ready');
