@@ -21,7 +21,7 @@ import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { caCoverageWarning } from './renewal.js';
-import { buildStatus, needsUserChange, writeStatus, type ReadySummary, type Status } from './status.js';
+import { buildStatus, writeStatus, type ReadySummary, type Status } from './status.js';
 import { verifyDeployments } from './verify.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
@@ -202,14 +202,11 @@ export class Reconciler {
       });
     }
     const first = failures[0];
-    const describe = (fs: typeof failures) => fs.map((f) => (f.component ? `${f.component}: ${f.failure.message}` : f.failure.message)).join('; ');
-    const blocked = failures.filter((f) => needsUserChange(f.failure));
     const ready: ReadySummary = first
       ? {
           ready: false,
           reason: first.failure.reason,
-          message: describe(failures),
-          ...(blocked.length ? { stalled: { reason: blocked[0]!.failure.reason, message: describe(blocked) } } : {}),
+          message: failures.map((f) => (f.component ? `${f.component}: ${f.failure.message}` : f.failure.message)).join('; '),
         }
       : {
           ready: true,
@@ -223,7 +220,7 @@ export class Reconciler {
     // An early failure keeps the CA last reported: the material is still in place, and a lost CA
     // Secret is recognised by it (CaSecretMissing).
     const previous = ctx.config.status as Status | undefined;
-    const status = buildStatus(ctx, { issuer: done?.issuer ?? previous?.issuer, ca: done?.ca ?? previous?.ca, components, ready });
+    const status = buildStatus(ctx, { issuer: done?.issuer ?? previous?.issuer, ca: done?.ca ?? previous?.ca, components, ready, failures });
     const wrote = await writeStatus(ctx, status);
     // A Warning per failure whenever the status changes to it, not on every retry.
     if (wrote) for (const f of failures) await ctx.events.record(ctx.config, 'Warning', f.failure.reason, f.component ? `${f.component}: ${f.failure.message}` : f.failure.message);
