@@ -10,7 +10,7 @@ import type { Failure } from './context.js';
  * that the operator will not touch. The rest (a Deployment or Service not created yet, material
  * on its way, transient API errors) are worked through: Reconciling.
  */
-const NEEDS_USER_CHANGE = new Set([
+const NEEDS_USER_CHANGE = new Set<Failure['reason']>([
   'IssuerNotImplemented',
   'CaSecretInvalid',
   'CaSecretConflict',
@@ -22,6 +22,7 @@ const NEEDS_USER_CHANGE = new Set([
   'DeploymentNotOptedIn',
   'DeploymentRejected',
   'WiringDrift',
+  'ReissueLoop',
 ]);
 
 export function needsUserChange(f: Failure): boolean {

@@ -9,7 +9,7 @@ import type { OperatorMetrics } from '../runtime/metrics.js';
 import { resolveIssuer } from './ca.js';
 import { isoSeconds, type Failure, type ReconcileContext } from './context.js';
 import { EventRecorder } from './events.js';
-import { failureOf } from './failures.js';
+import { failureOf, type WARNING_REASONS } from './failures.js';
 import { ensureFinalizer, removeFinalizer } from './finalizer.js';
 import { describeError } from './informers.js';
 import { Timings, readOrUndefined, type KubeClients } from './kube.js';
@@ -177,7 +177,7 @@ export class Reconciler {
       wiring: WiringOutcome[];
       services: Map<string, Failure>;
       /** Ready stays True; each goes into its message and a Warning event. */
-      warnings: { reason: string; message: string }[];
+      warnings: { reason: (typeof WARNING_REASONS)[number]; message: string }[];
     },
   ): Promise<HandlerResult> {
     const components: ComponentStatus[] = [];

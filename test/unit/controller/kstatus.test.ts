@@ -11,12 +11,12 @@ test('Ready alone when nothing fails and nothing runs', (t) => {
 });
 
 test('a retried failure is Reconciling, a failure only the user can fix is Stalled (and not Reconciling)', (t) => {
-  const missing = { component: 'auth', failure: { reason: 'DeploymentMissing', message: 'no Deployment', retry: true } };
+  const missing = { component: 'auth', failure: { reason: 'DeploymentMissing' as const, message: 'no Deployment', retry: true } };
   const r = withKstatusConditions(ready('False'), { failures: [missing], generation: 3, now });
   t.deepEqual(types(r), ['Ready=False', 'Reconciling=True']);
   t.like(r.find((c) => c.type === 'Reconciling'), { reason: 'DeploymentMissing', message: 'auth: no Deployment', observedGeneration: 3 });
 
-  const invalid = { failure: { reason: 'InvalidSpec', message: 'bad', retry: false } };
+  const invalid = { failure: { reason: 'InvalidSpec' as const, message: 'bad', retry: false } };
   const s = withKstatusConditions(r, { failures: [missing, invalid], generation: 4, now });
   t.deepEqual(types(s), ['Ready=False', 'Stalled=True']);
   t.like(s.find((c) => c.type === 'Stalled'), { reason: 'InvalidSpec', message: 'bad', observedGeneration: 4 });
