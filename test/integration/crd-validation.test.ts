@@ -47,6 +47,7 @@ const CASES: Case[] = [
   { name: 'unknown component profile', spec: withComponent({ profile: 'quarkus' }), field: 'spec.components[0].profile', message: /Unsupported value: "quarkus"/ },
   { name: 'a coapAdapter with the seed profile', spec: withComponent({}, 'coapAdapter'), field: 'spec.components', message: /exist only in newer Hono; set profile hono-2/ },
   { name: 'a honoServer with the hono-2 profile', spec: { ...withComponent({}, 'honoServer'), profile: 'hono-2' }, field: 'spec.components', message: /Hono 1\.0 removed the honoServer/ },
+  { name: 'a honoServer with the hono-1 profile (on the component)', spec: withComponent({ profile: 'hono-1' }, 'honoServer'), field: 'spec.components', message: /Hono 1\.0 removed the honoServer/ },
   { name: 'component name with upper case', spec: { components: [{ name: 'Auth', type: 'authServer' }] }, field: 'spec.components[0].name', message: /should match/ },
   { name: 'component name longer than 40', spec: { components: [{ name: 'a'.repeat(41), type: 'authServer' }] }, field: 'spec.components[0].name', message: /may not be more than 40/ },
   { name: 'renewBefore longer than duration', spec: { ...base(), certificate: { duration: '2h', renewBefore: '3h' } }, field: 'spec.certificate.renewBefore', message: /renewBefore must be shorter than duration/ },
@@ -174,6 +175,17 @@ test('a minimal valid HonoTlsConfig is accepted and read back with every default
     wiring: 'apply',
     components: [{ name: 'auth', type: 'authServer', serviceName: 'hono-service-auth', deployment: { name: 'hono-service-auth' }, mountPath: '/opt/hono/tls' }],
   });
+});
+
+test('hono-1 and hono-2 accept the newer component types (the positive side of the profile/type rules)', async (t) => {
+  const ns = await withNamespace(t, 'crd-profiles');
+  for (const profile of ['hono-1', 'hono-2']) {
+    const components = ['amqpAdapter', 'coapAdapter', 'commandRouter'].map((type) => ({ name: type.toLowerCase(), type }));
+    await t.notThrowsAsync(
+      () => api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object({ profile, components }, profile), dryRun: 'All' }),
+      profile,
+    );
+  }
 });
 
 test('awkward but legal values are accepted as written: subjects with , + " \\ # < > ; = and spaces, unicode, IPs in any notation', async (t) => {
