@@ -12,7 +12,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { impersonatedKubeConfig, kubectl, withNamespace } from '../helpers/cluster.js';
 import { runTool, type ToolResult } from '../tools/tools.js';
-import { CRD_NAME } from './crd-install.js';
+import { CRD_NAME, installCrdAsWritten } from './crd-install.js';
 import { findObject, podCreated, renderKustomize, type K8sObject } from './deploy-render.js';
 import { assertDenied, fullReconcile, status } from './rbac-checks.js';
 
@@ -138,9 +138,12 @@ test('helm template with the CRD applies to the real control plane: the chart CR
   t.is(r.code, 0, r.stderr);
 });
 
-/** Lets a release own the shared CRD, where it exists (helm adopts objects that carry its ownership metadata). */
+/**
+ * Lets a release own the CRD the whole run shares (helm adopts objects that carry its ownership
+ * metadata). It is installed first, so another test creating it meanwhile cannot race the install.
+ */
 async function adoptCrd(releaseName: string, namespace: string): Promise<void> {
-  if ((await kubectl(['get', 'crd', CRD_NAME])).code !== 0) return;
+  await installCrdAsWritten();
   const a = await kubectl(['annotate', '--overwrite', 'crd', CRD_NAME, `meta.helm.sh/release-name=${releaseName}`, `meta.helm.sh/release-namespace=${namespace}`]);
   const l = await kubectl(['label', '--overwrite', 'crd', CRD_NAME, 'app.kubernetes.io/managed-by=Helm']);
   if (a.code !== 0 || l.code !== 0) throw new Error(`adopting ${CRD_NAME}: ${a.stderr}${l.stderr}`);
