@@ -20,6 +20,7 @@ const CHART = 'deploy/helm/hono-tls-operator';
 // helm keeps its caches and repository config out of the user's home.
 const helmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'hono-helm-'));
 const helmEnv = { HELM_CACHE_HOME: `${helmHome}/cache`, HELM_CONFIG_HOME: `${helmHome}/config`, HELM_DATA_HOME: `${helmHome}/data` };
+test.after.always(() => fs.rmSync(helmHome, { recursive: true, force: true }));
 
 /** helm against the run's control plane. */
 function helm(args: string[]): Promise<ToolResult> {
