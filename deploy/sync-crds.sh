@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# kustomize refuses files outside a kustomization's root, so deploy/crds/ carries a copy of
-# crds/*.yaml. Run after changing a CRD; test/integration/deploy-apply.test.ts fails when stale.
+# kustomize refuses files outside a kustomization's root, and helm files outside a chart, so
+# deploy/crds/ and the chart's files/crds/ carry a copy of crds/*.yaml. Run after changing a CRD;
+# test/integration/deploy-apply.test.ts fails when either copy is stale.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$here/../crds"
@@ -18,4 +19,8 @@ for f in "$src"/*.yaml; do
   echo "  - $(basename "$f")" >> "$dst/kustomization.yaml.tmp"
 done
 mv "$dst/kustomization.yaml.tmp" "$dst/kustomization.yaml"
-echo "deploy/crds: $(ls "$src"/*.yaml | wc -l) CRD file(s) copied"
+chart="$here/helm/hono-tls-operator/files/crds"
+mkdir -p "$chart"
+rm -f "$chart"/*.yaml
+cp "$src"/*.yaml "$chart/"
+echo "deploy/crds and deploy/helm/hono-tls-operator/files/crds: $(ls "$src"/*.yaml | wc -l) CRD file(s) copied"

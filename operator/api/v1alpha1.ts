@@ -110,8 +110,12 @@ export interface ComponentSpec {
   profile?: ProfileName;
 }
 
+/** apply: the operator patches the Deployments; verify: it only checks them (defaulted to apply). */
+export type WiringMode = 'apply' | 'verify';
+
 export interface HonoTlsConfigSpec {
   profile?: ProfileName;
+  wiring?: WiringMode;
   issuer?: IssuerSpec;
   certificate?: CertificateDefaults;
   trustStore?: TrustStoreSpec;

@@ -11,3 +11,8 @@ export function setCondition(
   const others = (previous ?? []).filter((c) => c.type !== next.type);
   return [...others, { ...next, lastTransitionTime }].sort((a, b) => a.type.localeCompare(b.type));
 }
+
+/** Without the condition of `type` (kstatus' abnormal-true conditions are absent when they do not apply). */
+export function removeCondition(previous: Condition[] | undefined, type: string): Condition[] {
+  return (previous ?? []).filter((c) => c.type !== type);
+}

@@ -37,6 +37,7 @@ export const FAILURE_REASONS = [
   'DeploymentRejected',
   'ContainerMissing',
   'ServiceMissing',
+  'WiringDrift',
   'ReissueHeldBack',
   'ReissueLoop',
   'InternalError',

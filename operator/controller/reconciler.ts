@@ -26,6 +26,7 @@ import { buildFinish, type LifecycleSummary, type StepsDone } from './status-bui
 import { recordRolled, renewWhy, rotationStatus, runLifecycle, type Lifecycle } from './rotation.js';
 import type { Decision } from '../lifecycle/decide.js';
 import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, DEFAULT_ROLLOUT_TIMEOUT_MS, RolloutGate } from '../lifecycle/gate.js';
+import { verifyDeployments } from './verify.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
 
@@ -167,7 +168,8 @@ export class Reconciler {
       await ctx.events.record(config, 'Normal', 'Issued', `Issued certificates for ${issued.join(', ')}`);
     }
     await removeDropped(ctx, plan);
-    const wiring = await wireDeployments(ctx, plan.namespace, materials);
+    // spec.wiring: verify patches no Deployment: it only checks them (verify.ts).
+    const wiring = config.spec.wiring === 'verify' ? await verifyDeployments(ctx, plan.namespace, materials) : await wireDeployments(ctx, plan.namespace, materials);
     await recordRolled(ctx, plan, lc, rolledUnits(lc.decision, materials, wiring));
     const services = await checkServices(ctx);
     const ca = issuer.caInfo();

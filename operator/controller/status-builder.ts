@@ -6,6 +6,7 @@ import type { Note } from '../lifecycle/decide.js';
 import type { Plan } from '../plan/types.js';
 import { isoSeconds, type Failure } from './context.js';
 import { setCondition } from './conditions.js';
+import { withKstatusConditions } from './kstatus.js';
 import type { ComponentMaterial } from './secrets.js';
 import type { Status } from './status.js';
 import type { WiringOutcome } from './workloads.js';
@@ -92,7 +93,7 @@ export function buildFinish(input: {
         status: 'True' as const,
         reason: 'Ready',
         message: [
-          `${components.length} components issued and wired`,
+          `${components.length} components issued and ${config.spec.wiring === 'verify' ? 'verified' : 'wired'}`,
           ...warnings.map((w) => `warning: ${w.reason}: ${w.message}`),
           ...(plan?.warnings ?? []).map((w) => `warning: ${w}`),
         ].join('; '),
@@ -114,6 +115,7 @@ export function buildFinish(input: {
         : { type: 'CaRenewalDue', status: 'False', reason: 'CaValid', message: 'the CA is not within its renewBefore' },
     );
   }
+  conditions = withKstatusConditions(conditions, { failures, generation, now });
   const notAfters = components.map((c) => c.notAfter).filter((x): x is string => !!x).sort();
   const keep = <K extends keyof Status>(k: K) => (lc ? undefined : previous?.[k]);
   const status: Status = {

@@ -53,15 +53,20 @@ function statusMessage(err: unknown): string {
   }
 }
 
-/** Wires every Deployment named by the plan; components sharing a Deployment are applied together. */
-export async function wireDeployments(ctx: ReconcileContext, namespace: string, materials: ComponentMaterial[]): Promise<WiringOutcome[]> {
+/** Deployment name -> the materials of the components it runs. */
+export function materialsByDeployment(materials: ComponentMaterial[]): Map<string, ComponentMaterial[]> {
   const byDeployment = new Map<string, ComponentMaterial[]>();
   for (const m of materials) {
     const d = m.component.workload?.deployment;
     if (!d) continue;
     byDeployment.set(d, [...(byDeployment.get(d) ?? []), m]);
   }
-  const results = await Promise.all([...byDeployment].map(([name, ms]) => wireOne(ctx, namespace, name, ms)));
+  return byDeployment;
+}
+
+/** Wires every Deployment named by the plan; components sharing a Deployment are applied together. */
+export async function wireDeployments(ctx: ReconcileContext, namespace: string, materials: ComponentMaterial[]): Promise<WiringOutcome[]> {
+  const results = await Promise.all([...materialsByDeployment(materials)].map(([name, ms]) => wireOne(ctx, namespace, name, ms)));
   return results.flat();
 }
 

@@ -43,6 +43,7 @@ const CASES: Case[] = [
   { name: 'unknown component type', spec: withComponent({}, 'honoBroker'), field: 'spec.components[0].type', message: /Unsupported value: "honoBroker"/ },
   { name: 'component without type', spec: { components: [{ name: 'c' }] }, field: 'spec.components[0].type', message: /Required value/ },
   { name: 'unknown profile', spec: { ...base(), profile: 'hono-1.4' }, field: 'spec.profile', message: /Unsupported value: "hono-1\.4"/ },
+  { name: 'unknown wiring mode', spec: { ...base(), wiring: 'patch' }, field: 'spec.wiring', message: /Unsupported value: "patch"/ },
   { name: 'unknown component profile', spec: withComponent({ profile: 'quarkus' }), field: 'spec.components[0].profile', message: /Unsupported value: "quarkus"/ },
   { name: 'a coapAdapter with the seed profile', spec: withComponent({}, 'coapAdapter'), field: 'spec.components', message: /exist only in newer Hono; set profile hono-2/ },
   { name: 'a honoServer with the hono-2 profile', spec: { ...withComponent({}, 'honoServer'), profile: 'hono-2' }, field: 'spec.components', message: /Hono 1\.0 removed the honoServer/ },
@@ -171,6 +172,7 @@ test('a minimal valid HonoTlsConfig is accepted and read back with every default
       subject: { organization: 'Eclipse IoT', organizationalUnit: 'Hono' },
     },
     trustStore: { format: 'pem' },
+    wiring: 'apply',
     components: [{ name: 'auth', type: 'authServer', serviceName: 'hono-service-auth', deployment: { name: 'hono-service-auth' }, mountPath: '/opt/hono/tls' }],
   });
 });

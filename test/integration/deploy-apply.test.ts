@@ -6,12 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { kubectl, withNamespace } from '../helpers/cluster.js';
-import { waitFor } from '../helpers/wait.js';
-import { findObject, renderKustomize, type K8sObject } from './deploy-render.js';
+import { findObject, podCreated, renderKustomize, type K8sObject } from './deploy-render.js';
 
 const repo = process.cwd();
 
-test('deploy/crds is the current copy of crds/ (run deploy/sync-crds.sh after a CRD change)', (t) => {
+test('deploy/crds and the Helm chart hold the current copy of crds/ (run deploy/sync-crds.sh after a CRD change)', (t) => {
   const src = fs.readdirSync(path.join(repo, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
   const dst = fs.readdirSync(path.join(repo, 'deploy/crds')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
   t.true(src.length > 0, 'crds/ holds the CRD');
@@ -21,6 +20,12 @@ test('deploy/crds is the current copy of crds/ (run deploy/sync-crds.sh after a 
   }
   const k = yaml.load(fs.readFileSync(path.join(repo, 'deploy/crds/kustomization.yaml'), 'utf8')) as { resources: string[] };
   t.deepEqual([...k.resources].sort(), src);
+  // The Helm chart's copy (helm reads no files outside the chart either).
+  const chart = 'deploy/helm/hono-tls-operator/files/crds';
+  t.deepEqual(fs.readdirSync(path.join(repo, chart)).sort(), src);
+  for (const f of src) {
+    t.is(fs.readFileSync(path.join(repo, chart, f), 'utf8'), fs.readFileSync(path.join(repo, 'crds', f), 'utf8'), `${chart}/${f} is stale`);
+  }
 });
 
 test('the ClusterRole (cluster-wide) and the Role (one namespace) carry the same rules', async (t) => {
@@ -59,21 +64,6 @@ test('the operator Deployment runs non-root, read-only, no capabilities, Runtime
   // The Dockerfile's numeric user is the one the Deployment asks for.
   t.regex(fs.readFileSync(path.join(repo, 'Dockerfile'), 'utf8'), new RegExp(`^USER ${pod.securityContext.runAsUser}(:|$)`, 'm'));
 });
-
-/** Waits until the Deployment's ReplicaSet managed to create a Pod (admission passed). */
-async function podCreated(t: { log: (...a: unknown[]) => void }, namespace: string): Promise<{ ok: boolean; why: string }> {
-  let why = '';
-  const verdict = await waitFor('a Pod, or a PodSecurity refusal', async () => {
-    const pods = await kubectl(['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/name=hono-tls-operator', '-o', 'name']);
-    if (pods.stdout.trim()) return { ok: true, why: pods.stdout.trim() };
-    const ev = await kubectl(['get', 'events', '-n', namespace, '--field-selector', 'reason=FailedCreate', '-o', 'jsonpath={.items[*].message}']);
-    why = ev.stdout;
-    return why.includes('violates PodSecurity') ? { ok: false, why } : undefined;
-  }, 30_000, 500).catch(() => undefined);
-  if (verdict) return verdict;
-  t.log(why);
-  return { ok: false, why: why || 'no Pod within 30 s' };
-}
 
 test.serial('kubectl apply -k deploy/ (cluster-wide) works and its pod passes the restricted Pod Security Standard', async (t) => {
   const r = await kubectl(['apply', '--server-side', '-k', 'deploy']);

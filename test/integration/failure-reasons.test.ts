@@ -159,6 +159,14 @@ const ROWS: Row[] = [
     component: 'auth',
     message: /has no container nope/,
   },
+  {
+    reason: 'WiringDrift',
+    input: 'spec.wiring: verify and a Deployment without the wiring',
+    spec: (n) => ({ wiring: 'verify', components: [auth({ deployment: { name: `${n}-dep` } })] }),
+    before: (ns, n) => applyObjects([deploymentObject(`${n}-dep`, 'busybox', n)], ns),
+    component: 'auth',
+    message: /does not carry the wiring \(spec\.wiring: verify, nothing was patched\): volume .* is missing; env HONO_\w+ of container .* is missing/,
+  },
   { reason: 'ServiceMissing', input: 'serviceName names no Service', spec: (n) => ({ components: [auth({ serviceName: `${n}-nosvc` })] }), component: 'auth', message: /nosvc/ },
   {
     reason: 'DeploymentNotOptedIn',

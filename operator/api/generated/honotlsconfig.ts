@@ -236,6 +236,12 @@ export interface components {
                         name: string;
                     };
                 };
+                /**
+                 * @description How the Deployments get their TLS wiring. `apply` (default): the operator patches each component's Deployment (server-side apply, its own field manager; the Deployment must opt in with the label hono.eclipse.org/tls-config). `verify`: for GitOps that forbids runtime patches; the operator manages the Secrets only, patches no Deployment, and checks that each Deployment carries the wiring `hono-tls-operator render` prints (env vars, volume mounts, volumes), reporting what is missing or different per component (reason WiringDrift) in status and Events. The hono.eclipse.org/tls-digest annotation is not checked in verify mode (render cannot know it offline): a pipeline that wants pods to restart on renewal sets it from status.components[].materialDigest.
+                 * @default apply
+                 * @enum {string}
+                 */
+                wiring?: "apply" | "verify";
             };
             /** @description Observed state, written by the operator. */
             status?: {
@@ -275,7 +281,7 @@ export interface components {
                     /** @description The Secret holding the component's material. */
                     secretName?: string;
                 }[];
-                /** @description Ready (everything issued and wired), and further conditions (e.g. Issuing, Degraded). */
+                /** @description kstatus conditions (what Flux, Argo CD and kubectl wait read): Ready (everything issued and wired, or verified); while not Ready either Reconciling (a change or a retried failure is being worked through) or Stalled (only a change by you helps: an invalid spec, a conflict, drift in verify mode). Reconciling and Stalled are absent when they do not apply. */
                 conditions?: {
                     /**
                      * Format: date-time
@@ -296,7 +302,7 @@ export interface components {
                      * @enum {string}
                      */
                     status: "True" | "False" | "Unknown";
-                    /** @description Condition type: Ready (everything issued and wired), or another condition the operator reports. */
+                    /** @description Condition type: Ready, Reconciling or Stalled. */
                     type: string;
                 }[];
                 /**

@@ -1,0 +1,63 @@
+// What the operator's RBAC must allow and deny, checked as its impersonated ServiceAccount:
+// shared by the kustomize (rbac-impersonation.test.ts) and Helm (helm-chart.test.ts) tests.
+import type { ExecutionContext } from 'ava';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
+import { startOperator } from '../../operator/controller/operator.js';
+import { silentLogger } from '../../operator/runtime/logger.js';
+import { waitFor, waitReady } from './controller-fixtures.js';
+import { applyYamlFile, installCrds } from '../helpers/cluster.js';
+
+/** The HTTP status of a call; 429 (a new CRD's watch cache still initializing) is retried. */
+export async function status(call: () => Promise<unknown>): Promise<number> {
+  const code = async () => {
+    try {
+      await call();
+      return 200;
+    } catch (e) {
+      return (e as { code?: number }).code ?? -1;
+    }
+  };
+  let last = 429;
+  await waitFor('an answer other than 429', async () => (last = await code()) !== 429, 10_000, 200).catch(() => undefined);
+  return last;
+}
+
+/** Runs the operator as `kc` on the example stack in `ns` until the seed config is Ready. */
+export async function fullReconcile(t: ExecutionContext, kc: KubeConfig, ns: string): Promise<void> {
+  await installCrds();
+  await applyYamlFile('examples/hono-stack.yaml', ns);
+  const op = await startOperator({ kubeConfig: kc, namespace: ns, logger: silentLogger() });
+  t.teardown(() => op.stop());
+  await op.ready;
+  await applyYamlFile('examples/honotlsconfig-seed.yaml', ns);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })) as { items: Array<{ metadata: { name: string } }> };
+  t.is(list.items.length, 1);
+  const cfg = await waitReady(ns, list.items[0]!.metadata.name, 120_000);
+  const comps = cfg.status?.components ?? [];
+  t.true(comps.length >= 6, `a multi-component config (${comps.length} components)`);
+  for (const c of comps) {
+    t.truthy(c.secretName, c.name);
+    if (c.deployment) t.true(c.deploymentWired, `${c.name}: Deployment ${c.deployment} wired`);
+  }
+}
+
+/** What the operator must never be able to do, whatever the mode. */
+export async function assertDenied(t: ExecutionContext, kc: KubeConfig, ns: string): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const denied: Array<[string, () => Promise<unknown>]> = [
+    ['list configmaps', () => core.listNamespacedConfigMap({ namespace: ns })],
+    ['read a configmap', () => core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: ns })],
+    ['list pods', () => core.listNamespacedPod({ namespace: ns })],
+    ['create a Deployment', () => apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } } })],
+    ['delete a Deployment', () => apps.deleteNamespacedDeployment({ name: 'hono-service-auth', namespace: ns })],
+    ['create a Role (escalation)', () => rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'x' }, rules: [] } })],
+    ['list nodes', () => core.listNode()],
+    ['create a namespace', () => core.createNamespace({ body: { metadata: { name: `${ns}-x` } } })],
+    ['list statefulsets', () => apps.listNamespacedStatefulSet({ namespace: ns })],
+  ];
+  for (const [what, call] of denied) t.is(await status(call), 403, `the operator must not ${what}`);
+}
