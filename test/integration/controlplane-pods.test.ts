@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { kubectl } from '../helpers/cluster.js';
+import { rolloutGap } from '../helpers/rollouts.js';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
 
 const STACK = 'examples/hono-stack.yaml';
@@ -20,18 +21,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
     await sleep(200);
   }
-}
-
-/** Complete as `kubectl rollout status` means it, with ready replicas too; else what is missing. */
-function rolloutGap(d: k8s.V1Deployment): string | null {
-  const want = d.spec?.replicas ?? 1;
-  const s = d.status ?? {};
-  if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 1)) return `observedGeneration ${s.observedGeneration} < ${d.metadata?.generation}`;
-  if ((s.updatedReplicas ?? 0) !== want) return `updated ${s.updatedReplicas ?? 0}/${want}`;
-  if ((s.replicas ?? 0) !== want) return `${(s.replicas ?? 0) - want} old replica(s) left`;
-  if ((s.readyReplicas ?? 0) !== want) return `ready ${s.readyReplicas ?? 0}/${want}`;
-  if ((s.availableReplicas ?? 0) !== want) return `available ${s.availableReplicas ?? 0}/${want}`;
-  return null;
 }
 
 const stackDeployments = (): k8s.V1Deployment[] =>
