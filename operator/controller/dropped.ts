@@ -9,7 +9,8 @@ export async function removeDropped(ctx: ReconcileContext, plan: Plan): Promise<
   const wantedSecrets = new Set(plan.components.map((c) => c.secretName));
   for (const previous of ctx.config.status?.components ?? []) {
     if (previous.deployment && !wantedDeployments.has(previous.deployment)) {
-      await unwireDeployment(ctx, plan.namespace, previous.deployment);
+      const problem = await unwireDeployment(ctx, plan.namespace, previous.deployment);
+      if (problem) await ctx.events.record(ctx.config, 'Warning', 'UnwireFailed', `Deployment ${previous.deployment} (component ${previous.name} was dropped): ${problem}`);
     }
     const name = previous.secretName;
     if (name && !wantedSecrets.has(name)) {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { HonoTlsConfig } from '../api/v1alpha1.js';
 import type { Logger } from '../runtime/logger.js';
-import { FIELD_MANAGER } from './names.js';
+import { OPERATOR_NAME } from './names.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -29,9 +29,9 @@ export class EventRecorder {
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,
-          source: { component: FIELD_MANAGER },
-          reportingComponent: FIELD_MANAGER,
-          reportingInstance: FIELD_MANAGER,
+          source: { component: OPERATOR_NAME },
+          reportingComponent: OPERATOR_NAME,
+          reportingInstance: OPERATOR_NAME,
         },
       });
     } catch (err) {

@@ -1,6 +1,11 @@
 // The operator's names on the objects it touches: one place, so cleanup finds what apply wrote.
 import { createHash } from 'node:crypto';
-export const FIELD_MANAGER = 'hono-tls-operator';
+/** The operator's name in Events. */
+export const OPERATOR_NAME = 'hono-tls-operator';
+/** The single field manager of releases before per-config managers; its entries are migrated. */
+export const LEGACY_FIELD_MANAGER = 'hono-tls-operator';
+/** Deployment label naming the HonoTlsConfig allowed to wire it (the owner's consent). */
+export const OPT_IN_LABEL = 'hono.eclipse.org/tls-config';
 export const FINALIZER = 'hono.eclipse.org/cleanup';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'hono-tls-operator';
@@ -24,6 +29,15 @@ export function keyOf(namespace: string, name: string): string {
 export function splitKey(key: string): { namespace: string; name: string } {
   const i = key.indexOf('/');
   return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/**
+ * The server-side-apply field manager of one HonoTlsConfig: two configs never share fields, so a
+ * conflict between them is reported instead of fought over. Manager names are at most 128 characters.
+ */
+export function fieldManager(configName: string): string {
+  const name = `${OPERATOR_NAME}/${configName}`;
+  return name.length <= 128 ? name : `${OPERATOR_NAME}/h-${createHash('sha256').update(configName).digest('hex').slice(0, 40)}`;
 }
 
 /** Label values are at most 63 characters of a restricted set; longer names become a hash. */

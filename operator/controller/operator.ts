@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../runtime/logger.js';
 import { OperatorMetrics } from '../runtime/metrics.js';
 import { RestartingInformer, describeError } from './informers.js';
 import { makeClients, type Timings } from './kube.js';
-import { MANAGED_SELECTOR, keyOf } from './names.js';
+import { MANAGED_SELECTOR, OPT_IN_LABEL, keyOf } from './names.js';
 import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
 import type { ReissueLimits } from './reissue-guard.js';
@@ -127,12 +127,17 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       }
     },
   });
-  // Deployments (and Services below) map back to the configs that name them, by a scan of the config cache.
+  // Only Deployments that opted in are cached (others are read live, and only wired once they opt in;
+  // removing the label arrives as a delete). They map back to the configs that name them, by a scan
+  // of the config cache, as Services below do.
   const deployments = new RestartingInformer<V1Deployment>({
     name: 'deployments',
     kubeConfig: opts.kubeConfig,
     path: `/apis/apps/v1${prefix}/deployments`,
-    list: ns ? () => clients.apps.listNamespacedDeployment({ namespace: ns }) : () => clients.apps.listDeploymentForAllNamespaces({}),
+    labelSelector: OPT_IN_LABEL,
+    list: ns
+      ? () => clients.apps.listNamespacedDeployment({ namespace: ns, labelSelector: OPT_IN_LABEL })
+      : () => clients.apps.listDeploymentForAllNamespaces({ labelSelector: OPT_IN_LABEL }),
     logger,
     onEvent: (_event, d) => {
       const dns = d.metadata?.namespace ?? '';

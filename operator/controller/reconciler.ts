@@ -24,6 +24,9 @@ import { buildStatus, writeStatus, type ReadySummary } from './status.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
 
+/** How long a deletion retries unwiring through transient errors before it goes ahead without it. */
+const UNWIRE_GRACE_MS = 5 * 60_000;
+
 export interface ReconcilerDeps {
   clients: KubeClients;
   clock: Clock;
@@ -87,7 +90,23 @@ export class Reconciler {
   private async finalize(ctx: ReconcileContext): Promise<HandlerResult> {
     const { config } = ctx;
     if (!config.metadata.finalizers?.includes(FINALIZER)) return {};
-    for (const d of deploymentsOf(config)) await unwireDeployment(ctx, config.metadata.namespace, d);
+    // Unwiring never holds up the deletion: a refusal is reported and the finalizer goes; a
+    // transient error is retried until the grace period ends, then reported the same way.
+    const since = new Date(config.metadata.deletionTimestamp ?? Number.NaN).getTime();
+    const giveUp = Number.isFinite(since) && ctx.clock.now().getTime() - since > UNWIRE_GRACE_MS;
+    for (const d of deploymentsOf(config)) {
+      let problem: string | undefined;
+      try {
+        problem = await unwireDeployment(ctx, config.metadata.namespace, d);
+      } catch (err) {
+        if (!giveUp) throw err;
+        problem = `unwiring failed for ${UNWIRE_GRACE_MS / 60_000} minutes (${describeError(err)}); the operator's fields stay in place`;
+      }
+      if (problem) {
+        ctx.logger.warn('deployment not fully unwired', { deployment: d, problem });
+        await ctx.events.record(config, 'Warning', 'UnwireFailed', `Deployment ${d}: ${problem}. Remove them by hand if needed (kubectl edit deployment ${d} -n ${config.metadata.namespace}); the config is deleted anyway`);
+      }
+    }
     await removeFinalizer(ctx);
     this.deps.metrics.setExpiries(config.metadata.namespace, config.metadata.name, []);
     ctx.logger.info('cleaned up; Secrets go with their owner');

@@ -1,11 +1,14 @@
-// Wiring Deployments with server-side apply as one field manager: only the operator's env vars,
-// volumes, mounts and the material digest annotation. Skipped when already in place, so a
-// Deployment rolls only when its material or wiring changed.
+// Wiring Deployments with server-side apply, one field manager per HonoTlsConfig and never by
+// force: only the operator's env vars, volumes, mounts and the material digest annotation, and only
+// in Deployments that opted in. Skipped when already in place, so a Deployment rolls only when its
+// material or wiring changed. Conflicts are reported, never fought over.
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1EnvVar, type V1Volume, type V1VolumeMount } from '@kubernetes/client-node';
 import type { Failure, ReconcileContext } from './context.js';
-import { applyBody, isEmpty, ownedFields, wiringApplied, type ContainerWiring, type DeploymentWiring } from './apply-body.js';
+import { statusCode } from './kube.js';
+import { applyBody, foreignFields, isEmpty, ownedFields, wiringApplied, type ContainerWiring, type DeploymentWiring } from './apply-body.js';
 import { combineDigests } from './material-digest.js';
-import { FIELD_MANAGER, TLS_DIGEST_ANNOTATION } from './names.js';
+import { applyConflicts, conflictFailure, consentFailure, foreignFailure, migrateLegacyManager } from './ownership.js';
+import { TLS_DIGEST_ANNOTATION, fieldManager } from './names.js';
 import type { ComponentMaterial } from './secrets.js';
 
 export interface WiringOutcome {
@@ -21,10 +24,33 @@ export interface WiringOutcome {
 const applyOptions = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 
 async function apply(ctx: ReconcileContext, namespace: string, name: string, w: DeploymentWiring | undefined): Promise<void> {
+  const manager = fieldManager(ctx.config.metadata.name);
   const d = await ctx.timings.api(() =>
-    ctx.clients.apps.patchNamespacedDeployment({ name, namespace, body: applyBody(namespace, name, w), fieldManager: FIELD_MANAGER, force: true }, applyOptions),
+    ctx.clients.apps.patchNamespacedDeployment({ name, namespace, body: applyBody(namespace, name, w), fieldManager: manager, force: false }, applyOptions),
   );
   ctx.read.wrote('deployment', namespace, name, d);
+}
+
+/** The apiserver refused the apply itself (422 invalid, 403 forbidden by RBAC or an admission policy, ...). */
+function rejectedFailure(namespace: string, name: string, err: unknown): Failure | undefined {
+  if (!isRejection(err)) return undefined;
+  if (statusCode(err) === 404) return { reason: 'DeploymentMissing', message: `Deployment ${name} does not exist in namespace ${namespace}; it is wired as soon as it appears`, retry: true };
+  return {
+    reason: 'DeploymentRejected',
+    message: `Deployment ${name}: the apiserver refused the wiring (HTTP ${statusCode(err)}: ${statusMessage(err) || 'no message'}); nothing was changed. Fix what the message names (the Deployment, an admission policy, the operator's RBAC) or this config's mountPath / envOverrides`,
+    retry: true,
+  };
+}
+
+/** The apiserver's message of a failed request (a Status body), shortened. */
+function statusMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  try {
+    const status = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+    return (status?.message ?? '').slice(0, 400);
+  } catch {
+    return '';
+  }
 }
 
 /** Wires every Deployment named by the plan; components sharing a Deployment are applied together. */
@@ -53,15 +79,31 @@ async function wireOne(ctx: ReconcileContext, namespace: string, name: string, m
     // Applying a subset would strip the others' fields: keep the Deployment as it is for now.
     return fail({ reason: 'MaterialNotReady', message: `material of ${notReady.map((m) => m.component.name).join(', ')} is not ready`, retry: true }, notReady);
   }
-  const d = await ctx.read.deployment(namespace, name);
+  let d = await ctx.read.deployment(namespace, name);
   if (!d) {
     return fail({ reason: 'DeploymentMissing', message: `Deployment ${name} does not exist in namespace ${namespace}; it is wired as soon as it appears`, retry: true });
   }
+  // Taking over what this config already owns under the former manager changes no behaviour: it
+  // comes first, so a later unwiring finds its fields even when the Deployment has not opted in.
+  d = await migrateLegacyManager(ctx, d);
+  // Without consent the Deployment is left as it is (wiring from before the label was removed stays until unwired).
+  const refused = consentFailure(d, namespace, ctx.config.metadata.name);
+  if (refused) return fail(refused);
   const wiring = buildWiring(d, ms);
   if ('failure' in wiring) return fail(wiring.failure);
+  const manager = fieldManager(ctx.config.metadata.name);
   let applied = false;
-  if (!wiringApplied(d, wiring.wiring)) {
-    await apply(ctx, namespace, name, wiring.wiring);
+  if (!wiringApplied(d, wiring.wiring, manager)) {
+    const foreign = foreignFields(d, wiring.wiring, manager);
+    if (foreign.length) return fail(foreignFailure(name, foreign));
+    try {
+      await apply(ctx, namespace, name, wiring.wiring);
+    } catch (err) {
+      const conflicts = applyConflicts(err);
+      const failure = conflicts ? conflictFailure(name, conflicts) : rejectedFailure(namespace, name, err);
+      if (!failure) throw err;
+      return fail(failure);
+    }
     applied = true;
     ctx.logger.info('wired deployment', { deployment: name, digest: wiring.digest });
     await ctx.events.record(ctx.config, 'Normal', 'Wired', `Wired Deployment ${name} (${ms.map((m) => m.component.name).join(', ')}), material ${wiring.digest}`);
@@ -117,11 +159,58 @@ export function buildWiring(d: V1Deployment, ms: ComponentMaterial[]): { wiring:
   };
 }
 
-/** Removes every field the operator applied to the Deployment; the user's fields stay. */
-export async function unwireDeployment(ctx: ReconcileContext, namespace: string, name: string): Promise<boolean> {
-  const d = await ctx.read.deployment(namespace, name);
-  if (!d || isEmpty(ownedFields(d))) return false;
-  await apply(ctx, namespace, name, undefined);
+/**
+ * Removes every field this config's manager applied to the Deployment; the user's fields stay (the
+ * apply names none of them). Returns what stays and why, for an Event (undefined when all went
+ * well or there was nothing to remove). Rejections (409, 422, 403, ...) are reported, never thrown, so a
+ * Deployment can never hold up a config's deletion. If the full removal is refused (someone else's
+ * mount uses the operator's volume), the env vars, mounts and annotation still go and the volume stays.
+ * Transient errors (5xx, network) are thrown, so the caller retries.
+ */
+export async function unwireDeployment(ctx: ReconcileContext, namespace: string, name: string): Promise<string | undefined> {
+  let d = await ctx.read.deployment(namespace, name);
+  if (!d) return undefined;
+  const manager = fieldManager(ctx.config.metadata.name);
+  try {
+    d = await migrateLegacyManager(ctx, d);
+  } catch (err) {
+    if (!isRejection(err)) throw err;
+    return `its fields could not be moved from the former field manager (${describe(err)})`;
+  }
+  const owned = ownedFields(d, manager);
+  if (isEmpty(owned)) return undefined;
+  try {
+    await apply(ctx, namespace, name, undefined);
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined; // deleted meanwhile: nothing to remove
+    if (!isRejection(err)) throw err;
+    const first = describe(err);
+    try {
+      // Keep only the volumes: what else refers to them keeps working, the rest of the wiring goes.
+      await apply(ctx, namespace, name, keepVolumes(d, owned.volumes));
+      ctx.logger.warn('unwired deployment except its volumes', { deployment: name });
+      return `removing the operator's volumes was refused (${first}); the volumes ${[...owned.volumes].join(', ')} stay, the env vars, mounts and digest annotation were removed`;
+    } catch (err2) {
+      if (!isRejection(err2)) throw err2;
+      return `removing the operator's fields was refused (${first}; ${describe(err2)}); they stay in place`;
+    }
+  }
   ctx.logger.info('unwired deployment', { deployment: name });
-  return true;
+  return undefined;
+}
+
+function keepVolumes(d: V1Deployment, names: Set<string>): DeploymentWiring {
+  return { annotations: {}, containers: [], volumes: (d.spec?.template?.spec?.volumes ?? []).filter((v) => names.has(v.name)) };
+}
+
+/** The apiserver refused the request itself (4xx): retrying the same request cannot help. */
+function isRejection(err: unknown): boolean {
+  const code = statusCode(err);
+  return code !== undefined && code >= 400 && code < 500 && code !== 429;
+}
+
+function describe(err: unknown): string {
+  const conflicts = applyConflicts(err);
+  if (conflicts) return `conflict with ${[...new Set(conflicts.map((c) => c.manager))].join(', ')}`;
+  return `HTTP ${statusCode(err)}${statusMessage(err) ? `: ${statusMessage(err)}` : ''}`;
 }

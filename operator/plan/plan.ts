@@ -9,6 +9,7 @@ import { PROFILES, catalogueEntry, isUnsupported } from '../catalogue/index.js';
 import type { ComponentEntry, EnvVarSpec, FileRole } from '../catalogue/types.js';
 import { parseGoDuration } from './duration.js';
 import { PlanError } from './errors.js';
+import { changesProcess, shadowsSystemDirectory } from './limits.js';
 import { renderSslProfile } from './sslprofile.js';
 import type { ComponentPlan, Plan, PlannedTrust, SecretEntry, SecretEntrySource, WorkloadPlan } from './types.js';
 
@@ -130,6 +131,9 @@ function planComponent(c: ComponentSpec, field: string, ctx: Context): Component
   if (isUnsupported(entry)) throw new PlanError(`${field}.type`, `${c.type} in profile ${ctx.profile}: ${entry.unsupported}`);
   const namespace = ctx.config.metadata.namespace;
   const mountPath = c.mountPath ?? DEFAULTS.mountPath;
+  if (c.deployment && shadowsSystemDirectory(mountPath)) {
+    throw new PlanError(`${field}.mountPath`, `${mountPath} would shadow a system directory in the container; use a directory of its own such as ${DEFAULTS.mountPath}`);
+  }
   const privateKey = resolveKey(c.privateKey, `${field}.privateKey`) ?? ctx.defaultKey;
   const warnings: string[] = [];
   if (entry.requiresKeyAlgorithm && entry.requiresKeyAlgorithm.algorithm !== privateKey.algorithm) {
@@ -243,6 +247,9 @@ function applyOverrides(env: EnvVarSpec[], entry: ComponentEntry, c: ComponentSp
     if (!known.has(from)) {
       const list = [...known].sort().join(', ') || '(none)';
       throw new PlanError(`${field}.envOverrides.${from}`, `${from} is not a variable of type ${c.type} in its profile; known: ${list}`);
+    }
+    if (to && changesProcess(to)) {
+      throw new PlanError(`${field}.envOverrides.${from}`, `${to} changes how a process loads or runs; choose the name the component reads its TLS setting from, or "" to drop the variable`);
     }
     names.set(from, to);
   }

@@ -11,7 +11,7 @@ import { AppsV1Api, type KubeConfig, type V1Deployment, type V1ReplicaSet } from
 import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { ownedFields } from '../../operator/controller/apply-body.js';
-import { TLS_DIGEST_ANNOTATION } from '../../operator/controller/names.js';
+import { TLS_DIGEST_ANNOTATION, fieldManager } from '../../operator/controller/names.js';
 import { applyYamlFile, installCrds, kubectl, testKubeConfig } from '../helpers/cluster.js';
 import { waitReady } from '../integration/controller-fixtures.js';
 import { allSixProven, formatChannelTable, proveChannels, type ChannelResult } from '../peers/channels.js';
@@ -143,7 +143,7 @@ async function componentRows(kc: KubeConfig, namespace: string, cfg: HonoTlsConf
       const row: ComponentRow = { component: spec.name, type: spec.type, secret: st?.secretName ?? '', envVars: [], notAfter: st?.notAfter ?? '', deployment: spec.deployment?.name ?? '', replicaSet: '-' };
       if (spec.deployment) {
         const dep = await apps.readNamespacedDeployment({ name: spec.deployment.name, namespace });
-        row.envVars = [...ownedFields(dep).containers.values()].flatMap((c) => [...c.env]).sort();
+        row.envVars = [...ownedFields(dep, fieldManager(cfg.metadata.name)).containers.values()].flatMap((c) => [...c.env]).sort();
         const rs = newReplicaSet(dep, sets);
         if (rs) row.replicaSet = `rs/${rs.metadata?.name} (revision ${rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? '?'})`;
         else {

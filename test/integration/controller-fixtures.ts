@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type HonoTlsConfigSpec } from '../../operator/api/v1alpha1.js';
+import { OPT_IN_LABEL } from '../../operator/controller/names.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { applyObjects, installCrds, testKubeConfig } from '../helpers/cluster.js';
@@ -18,11 +19,12 @@ export const STACK = [
   { component: 'mqtt', type: 'mqttAdapter', deployment: 'hono-adapter-mqtt-vertx', image: 'eclipse/hono-adapter-mqtt-vertx:0.5' },
 ] as const;
 
-export function deploymentObject(name: string, image: string): object {
+/** A Deployment like the seed's; it opts in to be wired by HonoTlsConfig `optIn` unless that is null. */
+export function deploymentObject(name: string, image: string, optIn: string | null = 'hono'): object {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, labels: { app: name } },
+    metadata: { name, labels: { app: name, ...(optIn ? { [OPT_IN_LABEL]: optIn } : {}) } },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
@@ -38,10 +40,10 @@ export function serviceObject(name: string): object {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ name: 'amqps', port: 5671 }] } };
 }
 
-export async function applyStack(namespace: string, only?: string[]): Promise<void> {
+export async function applyStack(namespace: string, only?: string[], optIn: string | null = 'hono'): Promise<void> {
   const parts = STACK.filter((s) => !only || only.includes(s.component));
   await applyObjects(
-    parts.flatMap((s) => [deploymentObject(s.deployment, s.image), serviceObject(s.deployment)]),
+    parts.flatMap((s) => [deploymentObject(s.deployment, s.image, optIn), serviceObject(s.deployment)]),
     namespace,
   );
 }

@@ -114,7 +114,7 @@ test('fields of other managers survive the operator apply and its cleanup', asyn
   t.truthy(c.volumeMounts!.find((m) => m.name === 'user-vol'));
   t.truthy(d.spec!.template.spec!.volumes!.find((v) => v.name === 'user-vol'));
   const managers = (d.metadata!.managedFields ?? []).map((m) => m.manager);
-  t.true(managers.includes('kubectl') && managers.includes('hono-tls-operator'));
+  t.true(managers.includes('kubectl') && managers.includes('hono-tls-operator/hono'));
 });
 
 test('deletion removes only the operator fields; the garbage collector takes the Secrets', async (t) => {
@@ -144,7 +144,7 @@ test('deletion removes only the operator fields; the garbage collector takes the
     t.deepEqual(tpl.spec!.volumes ?? [], []);
     t.is(tpl.metadata?.annotations?.['hono.eclipse.org/tls-digest'], undefined);
     t.is(c.image, s.image);
-    t.false((d.metadata!.managedFields ?? []).some((m) => m.manager === 'hono-tls-operator'));
+    t.false((d.metadata!.managedFields ?? []).some((m) => m.manager?.startsWith('hono-tls-operator')));
   }
   await waitFor(
     'kube-controller-manager to collect the Secrets',

@@ -24,6 +24,11 @@ interface Case {
   message: RegExp;
 }
 
+// System directories and sub-paths, the service-account token directory among them, and the image's own directories.
+const SHADOWED = ['/etc', '/etc/foo', '/etc/hono', '/var/run/secrets/kubernetes.io/serviceaccount', '/run/secrets', '/usr/lib/jvm', '/lib64', '/proc/self', '/dev/shm', '/tmp', '/opt/hono', '/root/.ssh'];
+// Variables that change how a process loads or runs.
+const LOADER_VARS = ['LD_PRELOAD', 'PATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'JAVA_OPTS', 'NODE_OPTIONS', 'PYTHONPATH', 'CLASSPATH', 'BASH_ENV', 'HOME'];
+
 const CASES: Case[] = [
   { name: 'two issuers', spec: { ...base(), issuer: { selfSigned: {}, ca: { secretName: 'corp-ca' } } }, field: 'spec.issuer', message: /set exactly one of issuer\.selfSigned, issuer\.ca or issuer\.certManager/ },
   { name: 'three issuers', spec: { ...base(), issuer: { selfSigned: {}, ca: { secretName: 'x' }, certManager: { issuerRef: { name: 'le' } } } }, field: 'spec.issuer', message: /exactly one/ },
@@ -75,6 +80,13 @@ const CASES: Case[] = [
   { name: 'IPv6 address with a zone', spec: withComponent({ ipAddresses: ['fe80::1%eth0'] }), field: 'spec.components[0].ipAddresses[0]', message: /without a zone/ },
   { name: 'relative mountPath', spec: withComponent({ mountPath: 'opt/hono/tls' }), field: 'spec.components[0].mountPath', message: /should match/ },
   { name: 'mountPath with ..', spec: withComponent({ mountPath: '/opt/../etc' }), field: 'spec.components[0].mountPath', message: /must not contain \. or \.\. segments/ },
+  ...SHADOWED.map((mountPath) => ({ name: `mountPath shadowing a system directory: ${mountPath}`, spec: withComponent({ mountPath }), field: 'spec.components[0].mountPath', message: /must not shadow a system directory/ })),
+  ...LOADER_VARS.map((to) => ({
+    name: `env override renaming to ${to}`,
+    spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: to } }),
+    field: 'spec.components[0].envOverrides',
+    message: /envOverrides\.HONO_AUTH_KEY_FILE: the new name must not be a variable that changes how a process loads or runs/,
+  })),
   { name: 'env override to an invalid name', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: 'hono-auth-key' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match '\^\(\[A-Z_\]\[A-Z0-9_\]\*\)\?\$'/ },
   { name: 'env override starting with a digit', spec: withComponent({ envOverrides: { HONO_AUTH_KEY_FILE: '1KEY' } }), field: 'spec.components[0].envOverrides.HONO_AUTH_KEY_FILE', message: /should match/ },
   { name: 'env override of an invalid key', spec: withComponent({ envOverrides: { 'hono.auth.keyFile': 'HONO_KEY' } }), field: 'spec.components[0].envOverrides', message: /envOverrides keys must be env var names/ },
@@ -125,6 +137,20 @@ for (const c of CASES) {
     t.true(status.message.includes(c.field), `the message names ${c.field}: ${status.message}`);
   });
 }
+
+test('mountPaths and env names of their own are accepted (the limits do not catch legitimate ones)', async (t) => {
+  const ns = await withNamespace(t, 'crd-limits-ok');
+  const components = ['/opt/hono/tls', '/etc/hono/tls', '/etc/qpid-dispatch/ssl', '/tls', '/var/hono/certs', '/opt/hono/certs'].map((mountPath, i) => ({
+    name: `c${i}`,
+    type: 'authServer' as const,
+    mountPath,
+    ...(i === 0 ? { envOverrides: { HONO_AUTH_KEY_FILE: 'HONO_AUTH_KEY_PATH', HONO_AUTH_CERT_FILE: 'QUARKUS_HTTP_SSL_CERTIFICATE_FILES', HONO_AUTH_TRUST_STORE_PATH: '' } } : {}),
+  }));
+  // one authServer per config: one config per path
+  for (const [i, c] of components.entries()) {
+    await t.notThrowsAsync(api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object({ components: [c] }, `ok-${i}`) }), c.mountPath);
+  }
+});
 
 test('a minimal valid HonoTlsConfig is accepted and read back with every default applied', async (t) => {
   const ns = await withNamespace(t, 'crd-good');

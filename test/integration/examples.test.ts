@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
+import { OPT_IN_LABEL } from '../../operator/controller/names.js';
 import { planConfig } from '../../operator/plan/plan.js';
 import { kubectl, testKubeConfig, withNamespace } from '../helpers/cluster.js';
 import { ensureCrdAsWritten, installCrdAsWritten } from './crd-install.js';
@@ -74,4 +75,8 @@ test('honotlsconfig-seed.yaml wires every Deployment and Service of hono-stack.y
   const services = stack.filter((d) => d.kind === 'Service').map((d) => d.metadata.name).sort();
   t.deepEqual(cfg.spec.components.flatMap((c) => (c.deployment ? [c.deployment.name] : [])).sort(), deployments);
   t.deepEqual(cfg.spec.components.flatMap((c) => (c.serviceName ? [c.serviceName] : [])).sort(), services);
+  // One `kubectl apply` away: every Deployment opts in for that config.
+  for (const d of stack.filter((x) => x.kind === 'Deployment') as Array<{ metadata: { name: string; labels?: Record<string, string> } }>) {
+    t.is(d.metadata.labels?.[OPT_IN_LABEL], cfg.metadata.name, `${d.metadata.name} opts in for ${cfg.metadata.name}`);
+  }
 });

@@ -77,7 +77,7 @@ export interface components {
                 };
                 /** @description The Hono components to issue for and wire. Names are unique. */
                 components: {
-                    /** @description The Deployment (in this namespace) to wire. Absent for material-only components. */
+                    /** @description The Deployment (in this namespace) to wire. It is changed only if it carries the label hono.eclipse.org/tls-config set to this config's name (otherwise the component reports DeploymentNotOptedIn). Absent for material-only components. */
                     deployment?: {
                         /** @description Containers that get the env vars and the mount. Empty or absent means all containers (not init containers). */
                         containers?: string[];
@@ -86,14 +86,14 @@ export interface components {
                     };
                     /** @description Further DNS SANs (lower case; a leading `*.` wildcard label is allowed). */
                     dnsNames?: string[];
-                    /** @description Rename or drop catalogue env vars for this component: key = the name the profile uses, value = the name to use instead, or "" to drop the variable. Lets you fix a name without waiting for an operator release. */
+                    /** @description Rename or drop catalogue env vars for this component: key = the name the profile uses, value = the name to use instead, or "" to drop the variable. Lets you fix a name without waiting for an operator release. Names that change how a process loads or runs (LD_*, PATH, JAVA_*, JAVA_TOOL_OPTIONS, NODE_*, PYTHON*, ...) are refused; a name the container already sets is reported (DeploymentConflict), not taken. */
                     envOverrides?: {
                         [key: string]: string;
                     };
                     /** @description IP address SANs (IPv4 or IPv6). */
                     ipAddresses?: string[];
                     /**
-                     * @description Absolute directory where the component's Secret is mounted read-only (as a directory, never subPath, so renewed files reach running pods). Default /opt/hono/tls.
+                     * @description Absolute directory where the component's Secret is mounted read-only (as a directory, never subPath, so renewed files reach running pods). Default /opt/hono/tls. System directories (/etc, /usr, /lib*, /proc, /sys, /dev, /run, /var/run/secrets, ...) are refused; a path the container already mounts is reported (DeploymentConflict), not taken.
                      * @default /opt/hono/tls
                      */
                     mountPath?: string;
