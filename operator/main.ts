@@ -14,7 +14,11 @@ const USAGE = `usage: hono-tls-operator [options]
   --metrics-addr ADDR   /metrics address, e.g. :8080 or 0 for a free port (env METRICS_ADDR; default :8080)
   --health-addr ADDR    /healthz and /readyz address (env HEALTH_ADDR; default :8081)
   --log-level LEVEL     error | warn | info | debug (env LOG_LEVEL; default info)
-  --resync SECONDS      resync period (env RESYNC_SECONDS; default 600)`;
+  --resync SECONDS      resync period (env RESYNC_SECONDS; default 600)
+  --max-concurrent-rollouts N   operator-wide cap on Deployments rolling for renewals and CA rotations
+                        (env MAX_CONCURRENT_ROLLOUTS; default 10)
+  --rollout-timeout SECONDS     a rollout without progress for this long is RolloutStuck
+                        (env ROLLOUT_TIMEOUT_SECONDS; default 600)`;
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
@@ -37,6 +41,8 @@ async function main(): Promise<void> {
       'health-addr': { type: 'string' },
       'log-level': { type: 'string' },
       resync: { type: 'string' },
+      'max-concurrent-rollouts': { type: 'string' },
+      'rollout-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,6 +60,14 @@ async function main(): Promise<void> {
   }
   const resyncSeconds = Number(values.resync ?? process.env.RESYNC_SECONDS ?? 600);
   if (!Number.isFinite(resyncSeconds) || resyncSeconds <= 0) throw new Error(`--resync must be a positive number of seconds, got "${values.resync}"`);
+  const maxRollouts = Number(values['max-concurrent-rollouts'] ?? process.env.MAX_CONCURRENT_ROLLOUTS ?? 10);
+  if (!Number.isInteger(maxRollouts) || maxRollouts < 1) {
+    throw new Error(`--max-concurrent-rollouts must be a whole number of at least 1, got "${values['max-concurrent-rollouts'] ?? process.env.MAX_CONCURRENT_ROLLOUTS}"`);
+  }
+  const rolloutTimeoutSeconds = Number(values['rollout-timeout'] ?? process.env.ROLLOUT_TIMEOUT_SECONDS ?? 600);
+  if (!Number.isFinite(rolloutTimeoutSeconds) || rolloutTimeoutSeconds <= 0) {
+    throw new Error(`--rollout-timeout must be a positive number of seconds, got "${values['rollout-timeout'] ?? process.env.ROLLOUT_TIMEOUT_SECONDS}"`);
+  }
   const namespace = values.namespace ?? process.env.WATCH_NAMESPACE ?? undefined;
 
   const kubeConfig = loadKubeConfig(values.kubeconfig);
@@ -65,6 +79,8 @@ async function main(): Promise<void> {
     healthPort: healthAddr?.port,
     bindHost: metricsAddr?.host ?? healthAddr?.host,
     resyncMs: resyncSeconds * 1000,
+    maxConcurrentRollouts: maxRollouts,
+    rolloutTimeoutMs: rolloutTimeoutSeconds * 1000,
   });
   logger.info('started', { server: kubeConfig.getCurrentCluster()?.server, namespace: namespace || '(all)', metrics: op.metricsUrl, health: op.healthUrl });
   let stopping = false;

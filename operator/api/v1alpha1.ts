@@ -150,6 +150,31 @@ export interface HonoTlsConfigStatus {
   components?: ComponentStatus[];
   /** Earliest notAfter over all leaves (printer column). */
   earliestNotAfter?: string;
+  /** Lifecycle phase (printer column Phase). */
+  phase?: LifecyclePhase;
+  /** The last hono.eclipse.org/renew value handled. */
+  lastRenewToken?: string;
+  /** The last hono.eclipse.org/rotate-ca value handled. */
+  lastRotateToken?: string;
+  /** The phased CA key replacement in progress; absent when none runs. */
+  rotation?: RotationStatus;
+}
+
+export type LifecyclePhase = 'Ready' | 'Renewing' | 'Rotating';
+
+export type RotationPhase = 'TrustBoth' | 'ReissueLeaves' | 'DropOld';
+
+export interface RotationStatus {
+  phase: RotationPhase;
+  /** The part of the phase being rolled, e.g. the component group in ReissueLeaves. */
+  step?: string;
+  startedAt: string;
+  /** Why it started: RotateTrigger, CaRenewal, CaReplaced. */
+  reason?: string;
+  oldCaFingerprint: string;
+  newCaFingerprint: string;
+  /** Deployments whose rollout is awaited. */
+  waitingFor?: string[];
 }
 
 export interface HonoTlsConfig {

@@ -45,3 +45,12 @@ export function labelValue(s: string): string {
   if (s.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(s)) return s;
   return `h-${createHash('sha256').update(s).digest('hex').slice(0, 40)}`;
 }
+/** HonoTlsConfig annotations: a changed value triggers once (renew the leaves; rotate the CA key). */
+export const RENEW_ANNOTATION = 'hono.eclipse.org/renew';
+export const ROTATE_CA_ANNOTATION = 'hono.eclipse.org/rotate-ca';
+/** Rotation state, on the CA Secret (selfSigned) or on `<config>-ca-trust` (a brought-in CA). */
+export const ROTATION_ANNOTATION = 'hono.eclipse.org/rotation';
+/** The last rotate-ca token that started a rotation (kept after the rotation ends). */
+export const LAST_ROTATE_TOKEN_ANNOTATION = 'hono.eclipse.org/last-rotate-token';
+/** `<config>-ca-trust`: the fingerprint of the brought-in CA the components trust. */
+export const TRUSTED_CA_ANNOTATION = 'hono.eclipse.org/trusted-ca-fingerprint';

@@ -38,6 +38,10 @@ export interface OperatorOptions {
   onTimings?: (key: string, t: Timings) => void;
   /** Re-issue floor and loop guard (default DEFAULT_REISSUE_LIMITS; tests shorten them). */
   reissueLimits?: ReissueLimits;
+  /** Operator-wide cap on Deployments whose rollout the operator started and has not seen complete (default 10). */
+  maxConcurrentRollouts?: number;
+  /** A rollout without progress for this long is RolloutStuck (default 10 minutes). */
+  rolloutTimeoutMs?: number;
 }
 
 export interface RunningOperator {

@@ -306,11 +306,43 @@ export interface components {
                 earliestNotAfter?: string;
                 /** @description The issuer in use, e.g. selfSigned, ca/my-ca, certManager/ClusterIssuer/letsencrypt. */
                 issuer?: string;
+                /** @description The last hono.eclipse.org/renew annotation value handled (all leaves re-issued for it). */
+                lastRenewToken?: string;
+                /** @description The last hono.eclipse.org/rotate-ca annotation value handled (its rotation started). */
+                lastRotateToken?: string;
                 /**
                  * Format: int64
                  * @description The metadata.generation the status describes.
                  */
                 observedGeneration?: number;
+                /**
+                 * @description Lifecycle phase (printer column): Ready; Renewing while leaves are re-issued on a hono.eclipse.org/renew trigger; Rotating while a phased CA key replacement runs (see rotation).
+                 * @enum {string}
+                 */
+                phase?: "Ready" | "Renewing" | "Rotating";
+                /** @description The phased CA key replacement in progress; absent when none runs. */
+                rotation?: {
+                    /** @description SHA-256 of the CA certificate replacing it. */
+                    newCaFingerprint: string;
+                    /** @description SHA-256 of the CA certificate being replaced. */
+                    oldCaFingerprint: string;
+                    /**
+                     * @description TrustBoth: every trust store holds the old and the new CA, every Deployment rolls; ReissueLeaves: leaves re-issued from the new CA in Hono's dependency order; DropOld: the old CA leaves the trust stores, every Deployment rolls.
+                     * @enum {string}
+                     */
+                    phase: "TrustBoth" | "ReissueLeaves" | "DropOld";
+                    /** @description Why it started (RotateTrigger, CaRenewal, CaReplaced). */
+                    reason?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the rotation started.
+                     */
+                    startedAt: string;
+                    /** @description The part of the phase being rolled, e.g. the component group in ReissueLeaves. */
+                    step?: string;
+                    /** @description Deployments whose rollout the rotation waits for. */
+                    waitingFor?: string[];
+                };
             };
         };
     };
