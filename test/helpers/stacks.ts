@@ -1,10 +1,10 @@
 // The stacks the rotation proofs and the rotation bench run: the example stack with the seed
 // config (examples/), and a hono-2 stack built from examples/profile-hono-2.yaml's components.
-// Every Deployment carries the opt-in label (issue 8), set in one place (real-hono.ts).
+// Every Deployment carries the opt-in label hono.eclipse.org/tls-config (issue 8).
 import * as fs from 'node:fs';
 import yaml from 'js-yaml';
 import type { HonoTlsConfig, HonoTlsConfigSpec } from '../../operator/api/v1alpha1.js';
-import { OPT_IN_LABEL, stackObjects } from '../peers/hono/real-hono.js';
+import { stackObjects } from '../peers/hono/real-hono.js';
 import { deploymentObject, serviceObject } from '../integration/controller-fixtures.js';
 
 export const SEED_CONFIG_FILE = 'examples/honotlsconfig-seed.yaml';
@@ -21,8 +21,7 @@ export function exampleConfig(file: string, namespace: string, spec: Partial<Hon
 export function stackFor(config: HonoTlsConfig): object[] {
   return config.spec.components.flatMap((c) => {
     if (!c.deployment) return [];
-    const d = deploymentObject(c.deployment.name, `eclipse/hono-${c.type.toLowerCase()}:2.6`) as { metadata: { labels: Record<string, string> } };
-    d.metadata.labels[OPT_IN_LABEL] = config.metadata.name;
+    const d = deploymentObject(c.deployment.name, `eclipse/hono-${c.type.toLowerCase()}:2.6`, config.metadata.name);
     return [d, ...(c.serviceName ? [serviceObject(c.serviceName)] : [])];
   });
 }
