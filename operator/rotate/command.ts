@@ -44,6 +44,20 @@ class RotateError extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Answers worth another try, as kubectl retries them: throttled, the server (re)starting or briefly unavailable. */
+const transient = (e: unknown) => e instanceof ApiException && [429, 500, 503, 504].includes(e.code);
+
+async function retrying<T>(call: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (i >= attempts || !transient(e)) throw e;
+      await sleep(250 * 2 ** i);
+    }
+  }
+}
+
 /** A failed API call as a sentence that names the fix. */
 function explain(e: unknown, what: string, kc: KubeConfig): RotateError {
   const server = kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)';
@@ -127,9 +141,11 @@ export async function rotateCommand(argv: string[], opts: RotateOptions = {}): P
 
   const list = async (): Promise<HonoTlsConfig[]> => {
     try {
-      const r = (values.namespace
-        ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: values.namespace, labelSelector: values.selector })
-        : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector: values.selector })) as { items: HonoTlsConfig[] };
+      const r = (await retrying(() =>
+        values.namespace
+          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: values.namespace, labelSelector: values.selector })
+          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector: values.selector }),
+      )) as { items: HonoTlsConfig[] };
       return r.items;
     } catch (e) {
       throw explain(e, `listing HonoTlsConfigs in ${where}${selector}`, kc);
@@ -146,9 +162,11 @@ export async function rotateCommand(argv: string[], opts: RotateOptions = {}): P
     for (const c of targets) {
       const id = `${c.metadata.namespace}/${c.metadata.name}`;
       try {
-        await custom.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, plural: PLURAL, namespace: c.metadata.namespace, name: c.metadata.name, body: { metadata: { annotations: { [annotation]: token } } } },
-          patch,
+        await retrying(() =>
+          custom.patchNamespacedCustomObject(
+            { group: GROUP, version: VERSION, plural: PLURAL, namespace: c.metadata.namespace, name: c.metadata.name, body: { metadata: { annotations: { [annotation]: token } } } },
+            patch,
+          ),
         );
       } catch (e) {
         throw explain(e, `setting ${annotation} on ${id}`, kc);
@@ -172,6 +190,10 @@ async function waitAll(
   o: { io: RotateIo; pollMs: number; timeoutMs: number; read: () => Promise<HonoTlsConfig[]> },
 ): Promise<number> {
   const t0 = Date.now();
+  // The CA each config had before this run's token, unless the token was handled already (a rerun to keep waiting).
+  const caBefore = new Map(
+    targets.filter((c) => trigger === 'rotate-ca' && c.status?.lastRotateToken !== token).map((c) => [c.metadata.uid ?? `${c.metadata.namespace}/${c.metadata.name}`, c.status?.ca?.fingerprint]),
+  );
   const wanted = new Map(targets.map((c) => [c.metadata.uid ?? `${c.metadata.namespace}/${c.metadata.name}`, `${c.metadata.namespace}/${c.metadata.name}`]));
   const shown = new Map<string, string>();
   const gone = new Set<string>();
@@ -188,7 +210,7 @@ async function waitAll(
         gone.add(id);
         continue;
       }
-      const p = progressOf(c, trigger, token);
+      const p = progressOf(c, trigger, token, caBefore.get(id));
       last.push(p);
       const text = `${p.line}${p.attention ? ` -- needs attention: ${p.attention}` : ''}`;
       if (shown.get(id) !== text) o.io.out(`[${elapsed()}] ${p.config}: ${text}\n`);

@@ -1,6 +1,8 @@
 // What `rotate --wait` shows and when it is done: pure, from a config's status and the token the
 // command set. A config is done when the operator recorded the token as handled, no rotation
-// runs any more, and Ready is True for the current generation.
+// runs any more, and Ready is True for the current generation; for a CA rotation requested by
+// this run, also when the CA fingerprint differs from the one before (the operator records the
+// token when the rotation starts, so the token alone does not say it ended).
 import type { HonoTlsConfig } from '../api/v1alpha1.js';
 
 export type Trigger = 'rotate-ca' | 'renew';
@@ -17,7 +19,7 @@ export interface Progress {
 /** Reasons that mean the operator holds back and a person must act; the rest is normal progress. */
 const ATTENTION = /Stuck|Invalid|Rejected|Held|Missing|Failed|Error|Garbage|Unreadable/i;
 
-export function progressOf(c: HonoTlsConfig, trigger: Trigger, token: string): Progress {
+export function progressOf(c: HonoTlsConfig, trigger: Trigger, token: string, caBefore?: string): Progress {
   const config = `${c.metadata.namespace}/${c.metadata.name}`;
   const s = c.status ?? {};
   const handled = (trigger === 'rotate-ca' ? s.lastRotateToken : s.lastRenewToken) === token;
@@ -34,6 +36,9 @@ export function progressOf(c: HonoTlsConfig, trigger: Trigger, token: string): P
   if (!handled) {
     const phase = s.phase && s.phase !== 'Ready' ? `${s.phase}, ` : '';
     return { config, done: false, line: `${phase}token not handled yet (last ${trigger === 'rotate-ca' ? (s.lastRotateToken ?? 'none') : (s.lastRenewToken ?? 'none')})`, attention };
+  }
+  if (trigger === 'rotate-ca' && caBefore && s.ca?.fingerprint === caBefore) {
+    return { config, done: false, line: 'handled; the rotation has not started yet', attention };
   }
   if (ready?.status !== 'True' || !current || (s.phase && s.phase !== 'Ready')) {
     return { config, done: false, line: `handled; ${s.phase ?? ''} Ready ${ready?.status ?? 'unknown'}${ready ? ` (${ready.reason})` : ''}`.replace(/ {2,}/g, ' '), attention };
