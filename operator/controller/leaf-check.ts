@@ -18,6 +18,8 @@ export interface LeafWanted extends Omit<LeafRequest, 'existingKeyPem'> {
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
+export const NOT_CURRENT_CA = 'not signed by the current CA';
+
 export function firstPem(pem: string): string | undefined {
   const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
   return m?.[0];
@@ -38,7 +40,7 @@ export function checkLeaf(
   } catch {
     return { keep: false, reason: 'stored certificate is not readable' };
   }
-  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) return { keep: false, reason: 'not signed by the current CA' };
+  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) return { keep: false, reason: NOT_CURRENT_CA };
   try {
     if (!leaf.checkPrivateKey(createPrivateKey(existing.keyPem))) return { keep: false, reason: 'key does not match certificate' };
   } catch {

@@ -11,6 +11,7 @@ import { makeClients, type Timings } from './kube.js';
 import { MANAGED_SELECTOR, OPT_IN_LABEL, keyOf } from './names.js';
 import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
+import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, RolloutGate } from '../lifecycle/gate.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
 import { WorkQueue } from './workqueue.js';
@@ -69,7 +70,8 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     deployment: (namespace, name) => deployments.cache.get(name, namespace),
     service: (namespace, name) => services.cache.get(name, namespace),
   });
-  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits });
+  const gate = new RolloutGate(opts.maxConcurrentRollouts ?? DEFAULT_MAX_CONCURRENT_ROLLOUTS);
+  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits, gate, rolloutTimeoutMs: opts.rolloutTimeoutMs });
 
   const queue = new WorkQueue({
     concurrency: opts.concurrency ?? 4,

@@ -1,6 +1,6 @@
 // Reconcile(key): read the HonoTlsConfig, plan it, then CA -> password -> Secrets -> Deployments
 // -> status, each a small step. State comes from the objects; nothing is remembered between runs.
-import { GROUP, PLURAL, VERSION, type ComponentStatus, type HonoTlsConfig } from '../api/v1alpha1.js';
+import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../api/v1alpha1.js';
 import { planConfig } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import type { Clock } from '../runtime/clock.js';
@@ -15,12 +15,16 @@ import { Timings, readOrUndefined, type KubeClients } from './kube.js';
 import { FINALIZER, splitKey } from './names.js';
 import { ensurePassword } from './password.js';
 import { Reads } from './reader.js';
-import { ensureComponentSecrets, type ComponentMaterial } from './secrets.js';
+import { ensureComponentSecrets, type ComponentMaterial, type LifecycleSteer } from './secrets.js';
 import { checkServices } from './services.js';
 import { removeDropped } from './dropped.js';
 import type { ReissueLimits } from './reissue-guard.js';
 import { caCoverageWarning } from './renewal.js';
-import { buildStatus, writeStatus, type ReadySummary } from './status.js';
+import { writeStatus } from './status.js';
+import { buildFinish, type LifecycleSummary, type StepsDone } from './status-builder.js';
+import { recordRolled, renewWhy, rotationStatus, runLifecycle, type Lifecycle } from './rotation.js';
+import type { Decision } from '../lifecycle/decide.js';
+import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, DEFAULT_ROLLOUT_TIMEOUT_MS, RolloutGate } from '../lifecycle/gate.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
 
@@ -38,15 +42,23 @@ export interface ReconcilerDeps {
   onTimings?: (key: string, t: Timings) => void;
   /** Re-issue floor and loop guard (default DEFAULT_REISSUE_LIMITS). */
   reissueLimits?: ReissueLimits;
+  /** The operator-wide rollout cap (default: one of DEFAULT_MAX_CONCURRENT_ROLLOUTS for this reconciler). */
+  gate?: RolloutGate;
+  /** A rollout without progress for this long is RolloutStuck (default 10 minutes). */
+  rolloutTimeoutMs?: number;
 }
 
 export class Reconciler {
   private readonly events: EventRecorder;
   private readonly reads: Reads;
+  private readonly gate: RolloutGate;
+  private readonly rolloutTimeoutMs: number;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.events = new EventRecorder(deps.clients.core, deps.logger);
     this.reads = deps.reads ?? new Reads(deps.clients);
+    this.gate = deps.gate ?? new RolloutGate(DEFAULT_MAX_CONCURRENT_ROLLOUTS);
+    this.rolloutTimeoutMs = deps.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
   }
 
   async reconcile(key: string): Promise<HandlerResult> {
@@ -61,6 +73,8 @@ export class Reconciler {
       )) as HonoTlsConfig | undefined;
       if (!config) {
         this.deps.metrics.setExpiries(namespace, name, []);
+        this.deps.metrics.setCaExpiry(namespace, name, undefined);
+        this.gate.release(key);
         return {};
       }
       const ctx: ReconcileContext = {
@@ -109,6 +123,8 @@ export class Reconciler {
     }
     await removeFinalizer(ctx);
     this.deps.metrics.setExpiries(config.metadata.namespace, config.metadata.name, []);
+    this.deps.metrics.setCaExpiry(config.metadata.namespace, config.metadata.name, undefined);
+    this.gate.release(`${config.metadata.namespace}/${config.metadata.name}`);
     ctx.logger.info('cleaned up; Secrets go with their owner');
     return {};
   }
@@ -125,7 +141,10 @@ export class Reconciler {
     }
     const issuerResult = await resolveIssuer(ctx, plan);
     if ('failure' in issuerResult) return this.finish(ctx, plan, issuerResult.failure);
-    const issuer = issuerResult.issuer;
+    // The lifecycle (triggers, CA renewal, rotation phases) decides which issuer signs and which components may change now.
+    const lc = await runLifecycle(ctx, plan, issuerResult.issuer, { gate: this.gate, rolloutTimeoutMs: this.rolloutTimeoutMs });
+    if ('failure' in lc) return this.finish(ctx, plan, lc.failure);
+    const issuer = lc.issuer;
     const needsPassword = plan.components.some((c) => c.entries.some((e) => e.source.kind === 'trustStore' || e.source.kind === 'keyStore'));
     let password: string | undefined;
     let passwordFailure: Failure | undefined;
@@ -134,96 +153,116 @@ export class Reconciler {
       if ('failure' in p) passwordFailure = p.failure;
       else password = p.password;
     }
-    const materials = await ensureComponentSecrets(ctx, plan, issuer, password);
+    const materials = await ensureComponentSecrets(ctx, plan, issuer, password, steerOf(plan, lc.decision));
     const issued = materials.filter((m) => m.issued).map((m) => m.component.name);
     if (issued.length) {
       await ctx.events.record(config, 'Normal', 'Issued', `Issued certificates for ${issued.join(', ')}`);
     }
     await removeDropped(ctx, plan);
     const wiring = await wireDeployments(ctx, plan.namespace, materials);
+    await recordRolled(ctx, plan, lc, rolledUnits(lc.decision, materials, wiring));
     const services = await checkServices(ctx);
     const ca = issuer.caInfo();
     const leaf = plan.components[0]?.certificate;
     const caWarning = leaf && caCoverageWarning(ca.notAfter, ctx.clock.now(), leaf.durationMs, leaf.renewBeforeMs, plan.issuer.kind);
-    return this.finish(ctx, plan, passwordFailure, {
-      warnings: caWarning ? [{ reason: 'CaExpiresSoon', message: caWarning }] : [],
-      issuer: plan.issuer.kind === 'ca' ? `ca/${plan.issuer.caSecretName}` : plan.issuer.kind,
-      ca: { secretName: 'caSecretName' in plan.issuer ? plan.issuer.caSecretName : undefined, fingerprint: ca.fingerprint, notAfter: isoSeconds(ca.notAfter) },
-      materials,
-      wiring,
-      services,
-    });
+    return this.finish(
+      ctx,
+      plan,
+      passwordFailure,
+      {
+        warnings: caWarning ? [{ reason: 'CaExpiresSoon', message: caWarning }] : [],
+        issuer: plan.issuer.kind === 'ca' ? `ca/${plan.issuer.caSecretName}` : plan.issuer.kind,
+        ca: { secretName: 'caSecretName' in plan.issuer ? plan.issuer.caSecretName : undefined, fingerprint: ca.fingerprint, notAfter: isoSeconds(ca.notAfter) },
+        materials,
+        wiring,
+        services,
+      },
+      lifecycleSummary(ctx, plan, lc, ca.notAfter),
+    );
   }
 
-  /** Status, events on failures, metrics, and when to come back. */
-  private async finish(
-    ctx: ReconcileContext,
-    plan: Plan | undefined,
-    overall: Failure | undefined,
-    done?: {
-      issuer: string;
-      ca: { secretName?: string; fingerprint: string; notAfter: string };
-      materials: ComponentMaterial[];
-      wiring: WiringOutcome[];
-      services: Map<string, Failure>;
-      /** Ready stays True; each goes into its message and a Warning event. */
-      warnings: { reason: string; message: string }[];
-    },
-  ): Promise<HandlerResult> {
-    const components: ComponentStatus[] = [];
-    const failures: { component?: string; failure: Failure }[] = overall ? [{ failure: overall }] : [];
-    for (const c of plan?.components ?? []) {
-      const m = done?.materials.find((x) => x.component.name === c.name);
-      const w = done?.wiring.find((x) => x.component === c.name);
-      const own = m?.failure ?? w?.failure ?? done?.services.get(c.name);
-      const failure = own ?? (overall && !m ? overall : undefined);
-      if (own) failures.push({ component: c.name, failure: own });
-      // When an early step failed, the material already in place stays: report it as it was.
-      const kept = !done ? ctx.config.status?.components?.find((x) => x.name === c.name && x.secretName === c.secretName) : undefined;
-      components.push({
-        name: c.name,
-        secretName: c.secretName,
-        ...(m?.leaf ? { notAfter: isoSeconds(m.leaf.notAfter), fingerprint: m.leaf.fingerprint } : {}),
-        ...(kept?.notAfter ? { notAfter: kept.notAfter, fingerprint: kept.fingerprint } : {}),
-        ...(c.workload ? { deployment: c.workload.deployment } : {}),
-        deploymentWired: done ? !!w?.wired : !!kept?.deploymentWired && kept.deployment === c.workload?.deployment,
-        ...(w?.materialDigest ? { materialDigest: w.materialDigest } : kept?.materialDigest ? { materialDigest: kept.materialDigest } : {}),
-        ...(failure ? { reason: failure.reason, message: failure.message } : {}),
-      });
-    }
-    const first = failures[0];
-    const ready: ReadySummary = first
-      ? {
-          ready: false,
-          reason: first.failure.reason,
-          message: failures.map((f) => (f.component ? `${f.component}: ${f.failure.message}` : f.failure.message)).join('; '),
-        }
-      : {
-          ready: true,
-          reason: 'Ready',
-          message: [
-            `${components.length} components issued and wired`,
-            ...(done?.warnings ?? []).map((w) => `warning: ${w.reason}: ${w.message}`),
-            ...(plan?.warnings ?? []).map((w) => `warning: ${w}`),
-          ].join('; '),
-        };
-    const status = buildStatus(ctx, { issuer: done?.issuer, ca: done?.ca, components, ready });
-    const wrote = await writeStatus(ctx, status);
+  /** Writes what buildFinish computed: status, Events on changes, metrics; says when to come back. */
+  private async finish(ctx: ReconcileContext, plan: Plan | undefined, overall: Failure | undefined, done?: StepsDone, lifecycle?: LifecycleSummary): Promise<HandlerResult> {
+    const f = buildFinish({ config: ctx.config, plan, overall, done, lifecycle, now: ctx.clock.now() });
+    const previous = ctx.config.status;
+    const wrote = await writeStatus(ctx, f.status);
     // A Warning per failure whenever the status changes to it, not on every retry.
-    if (wrote) for (const f of failures) await ctx.events.record(ctx.config, 'Warning', f.failure.reason, f.component ? `${f.component}: ${f.failure.message}` : f.failure.message);
-    if (wrote) for (const w of done?.warnings ?? []) await ctx.events.record(ctx.config, 'Warning', w.reason, w.message);
-    if (failures.length) ctx.logger.warn('not ready', { reason: ready.reason, message: ready.message });
-    else if (wrote) ctx.logger.info('ready', { components: components.length });
+    if (wrote) for (const x of f.failures) await ctx.events.record(ctx.config, 'Warning', x.failure.reason, x.component ? `${x.component}: ${x.failure.message}` : x.failure.message);
+    if (wrote) for (const w of f.warnings) await ctx.events.record(ctx.config, 'Warning', w.reason, w.message);
+    if (wrote) await this.recordLifecycleEvents(ctx, previous, f.status);
+    if (f.failures.length) ctx.logger.warn('not ready', { failures: f.failures.map((x) => x.failure.reason) });
+    else if (wrote) ctx.logger.info('ready', { components: f.status.components?.length ?? 0 });
 
     const { namespace, name } = ctx.config.metadata;
-    const leaves = (done?.materials ?? []).filter((m) => m.leaf);
-    this.deps.metrics.setExpiries(namespace, name, leaves.map((m) => ({ component: m.component.name, notAfter: m.leaf!.notAfter })));
-    const renewAt = Math.min(...leaves.map((m) => m.leaf!.renewAt.getTime()), ...(done?.materials ?? []).map((m) => m.retryAt?.getTime() ?? Infinity));
+    // An early failure leaves the gauges as they are: the material in place has not changed.
+    if (f.expiries) this.deps.metrics.setExpiries(namespace, name, f.expiries);
+    if (f.caNotAfter) this.deps.metrics.setCaExpiry(namespace, name, f.caNotAfter);
+    this.deps.metrics.rolloutsInFlight.set(this.gate.inFlight);
     const result: HandlerResult = {};
-    if (Number.isFinite(renewAt)) result.requeueAfterMs = Math.max(1000, renewAt - ctx.clock.now().getTime());
-    if (failures.some((f) => f.failure.retry)) result.retry = true;
+    if (f.requeueAfterMs !== undefined) result.requeueAfterMs = f.requeueAfterMs;
+    if (f.retry) result.retry = true;
     return result;
   }
+
+  /** Events for lifecycle conditions that changed (stuck, capped, CA renewal due); phase changes are recorded where they happen. */
+  private async recordLifecycleEvents(ctx: ReconcileContext, previous: HonoTlsConfig['status'], status: HonoTlsConfig['status']): Promise<void> {
+    for (const type of ['Rotating', 'Renewing', 'CaRenewalDue']) {
+      const before = previous?.conditions?.find((c) => c.type === type);
+      const now = status?.conditions?.find((c) => c.type === type);
+      if (!now || now.status !== 'True' || (before?.status === now.status && before.reason === now.reason)) continue;
+      const warning = now.reason === 'RolloutStuck' || type === 'CaRenewalDue';
+      await ctx.events.record(ctx.config, warning ? 'Warning' : 'Normal', now.reason, now.message);
+    }
+  }
+}
+
+/** What the lifecycle decision lets change: a rotation step freezes the other components; a renewal forces its admitted ones. */
+function steerOf(plan: Plan, d: Decision): LifecycleSteer {
+  if (d.kind === 'rotate') return { frozen: new Set(plan.components.map((c) => c.name).filter((n) => !d.admit.includes(n))) };
+  if (d.kind === 'renew') return { force: new Map(d.admit.map((n) => [n, renewWhy(d.token)])) };
+  return {};
+}
+
+/** The step's units that now carry this step's material: Deployments applied without failure, components without one written. */
+function rolledUnits(d: Decision, materials: ComponentMaterial[], wiring: WiringOutcome[]): string[] {
+  if (d.kind !== 'rotate') return [];
+  const units: string[] = [];
+  for (const m of materials) {
+    if (!d.admit.includes(m.component.name) || m.failure || !m.materialDigest) continue;
+    const dep = m.component.workload?.deployment;
+    if (!dep) units.push(`@${m.component.name}`);
+    else if (wiring.filter((w) => w.deployment === dep).every((w) => w.wired && !w.failure)) units.push(dep);
+  }
+  return [...new Set(units)];
+}
+
+function lifecycleSummary(ctx: ReconcileContext, plan: Plan, lc: Lifecycle, caNotAfter: Date): LifecycleSummary {
+  const d = lc.decision;
+  const rotation = rotationStatus(lc);
+  const progressNote = (d.kind === 'rotate' || d.kind === 'renew') && (d.stuck ?? d.capped);
+  const due =
+    lc.caRenewAt && ctx.clock.now().getTime() >= lc.caRenewAt.getTime()
+      ? `the CA expires at ${isoSeconds(caNotAfter)} and was due for replacement at ${isoSeconds(lc.caRenewAt)}: ${rotation ? 'a phased rotation replaces it' : 'a phased rotation starts'}`
+      : undefined;
+  return {
+    phase: rotation ? 'Rotating' : d.kind === 'renew' ? 'Renewing' : 'Ready',
+    ...(rotation ? { rotation } : {}),
+    ...(rotation
+      ? {
+          progress: {
+            type: 'Rotating' as const,
+            reason: progressNote ? progressNote.reason : rotation.phase,
+            message: progressNote ? progressNote.message : `phase ${rotation.phase}, step ${rotation.step}${rotation.waitingFor?.length ? `: waiting for ${rotation.waitingFor.join(', ')}` : ''}`,
+          },
+        }
+      : d.kind === 'renew'
+        ? { progress: { type: 'Renewing' as const, reason: progressNote ? progressNote.reason : 'RenewTrigger', message: progressNote ? progressNote.message : `renewing for token ${d.token}${d.waitingFor.length ? `: waiting for ${d.waitingFor.join(', ')}` : ''}` } }
+        : {}),
+    ...(d.kind === 'renewed' ? { lastRenewToken: d.token } : {}),
+    ...(lc.lastRotateToken ? { lastRotateToken: lc.lastRotateToken } : {}),
+    notes: d.notes,
+    ...(due ? { caRenewalDue: due } : {}),
+  };
 }
 
 function deploymentsOf(config: HonoTlsConfig): string[] {

@@ -64,6 +64,8 @@ export function decideReissue(
   now: Date,
   limits: ReissueLimits,
   secretName: string,
+  /** Triggered once by design (a renew token, a rotation step): the floor does not apply. */
+  triggered = false,
 ): ReissueDecision {
   const t = now.getTime();
   const recent = history.filter((r) => Date.parse(r.at) > t - limits.windowMs && Date.parse(r.at) <= t);
@@ -82,7 +84,7 @@ export function decideReissue(
     };
   }
   const last = recent.at(-1);
-  if (last && last.gen === generation && t - Date.parse(last.at) < limits.floorMs) {
+  if (!triggered && last && last.gen === generation && t - Date.parse(last.at) < limits.floorMs) {
     const retryAt = new Date(Date.parse(last.at) + limits.floorMs);
     return {
       issue: false,

@@ -29,8 +29,17 @@ export function caCoverageWarning(
     `leaves end with the CA and renew at 2/3 of their shortened life; ` +
     (issuer === 'ca'
       ? `put a CA valid for longer than ${span} into the Secret named by spec.issuer.ca.secretName, or shorten spec.certificate.duration`
-      : `the operator does not renew its own CA yet: shorten spec.certificate.duration, or bring in a longer-lived CA with spec.issuer.ca`)
+      : `the operator replaces its own CA by a phased rotation (status.rotation); if spec.issuer.selfSigned.duration is shorter than ${span}, lengthen it or shorten spec.certificate.duration`)
   );
 }
 
 const hours = (ms: number) => `${+(ms / 3600_000).toFixed(3)}h`;
+
+/**
+ * When the operator's own CA is due for replacement: early enough that a leaf issued then still gets
+ * its full duration and renewBefore (so leaves are never cut short by the CA), clamped to 2/3 of the
+ * CA's life like any renewal time.
+ */
+export function caRenewalTime(caNotBefore: Date, caNotAfter: Date, leafDurationMs: number, leafRenewBeforeMs: number): Date {
+  return renewalTime(caNotBefore, caNotAfter, leafDurationMs + leafRenewBeforeMs);
+}

@@ -8,7 +8,7 @@ import { fingerprint } from '../pki/inspect.js';
 import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/index.js';
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
-import { checkLeaf, firstPem } from './leaf-check.js';
+import { NOT_CURRENT_CA, checkLeaf, firstPem } from './leaf-check.js';
 import { secretMaterialDigest } from './material-digest.js';
 import { DEFAULT_REISSUE_LIMITS, decideReissue, readHistory, recordIssue } from './reissue-guard.js';
 import { renewalTime } from './renewal.js';
@@ -50,16 +50,24 @@ interface Leaf {
 
 const keyOfKind = (c: ComponentPlan, kind: SecretEntry['source']['kind']) => c.entries.find((e) => e.source.kind === kind)?.key;
 
+export interface LifecycleSteer {
+  /** Components whose Secret must stay exactly as it is (a rotation step not yet theirs). */
+  frozen?: Set<string>;
+  /** Components to re-issue now whatever their check says, with the why recorded in their history (a renew trigger). */
+  force?: Map<string, string>;
+}
+
 export async function ensureComponentSecrets(
   ctx: ReconcileContext,
   plan: Plan,
   issuer: Issuer,
   password: string | undefined,
+  steer: LifecycleSteer = {},
 ): Promise<ComponentMaterial[]> {
   const namespace = plan.namespace;
   // 1. Read every Secret and decide, per component, whether its leaf is still good; issue in parallel.
   const leaves = await Promise.all(
-    plan.components.map(async (c): Promise<{ existing?: V1Secret; leaf?: Leaf; failure?: Failure; retryAt?: Date }> => {
+    plan.components.map(async (c): Promise<{ existing?: V1Secret; leaf?: Leaf; failure?: Failure; retryAt?: Date; frozen?: boolean }> => {
       const existing = await ctx.read.secret(namespace, c.secretName);
       if (existing && !isOwnedBy(existing, ctx.config)) {
         return {
@@ -77,7 +85,11 @@ export async function ensureComponentSecrets(
       const wanted = c.certificate;
       const now = ctx.clock.now();
       const stored = { chainPem: data[kChain]?.toString('utf8'), keyPem: data[kKey]?.toString('utf8') };
-      const verdict = checkLeaf(stored, wanted, issuer.signingCertificatePem(), now);
+      const signers = issuer.acceptedSignersPem?.() ?? [issuer.signingCertificatePem()];
+      const verdicts = signers.map((pem) => checkLeaf(stored, wanted, pem, now));
+      const kept = verdicts.find((v) => v.keep);
+      const forced = steer.force?.get(c.name);
+      const verdict = forced ? { keep: false as const, reason: forced } : (kept ?? verdicts[0]!);
       const historyText = existing?.metadata?.annotations?.[ISSUE_HISTORY_ANNOTATION];
       const storedLeaf = (renewAt: Date): Leaf | undefined => {
         const certPem = stored.chainPem && firstPem(stored.chainPem);
@@ -98,9 +110,16 @@ export async function ensureComponentSecrets(
         }
       };
       if (verdict.keep) return { existing, leaf: storedLeaf(verdict.renewAt) };
+      if (steer.frozen?.has(c.name) && existing) {
+        // Not this step's turn: what is stored stays, even when it is due.
+        const inPlace = storedLeaf(new Date(now.getTime() + 1000));
+        if (inPlace) return { existing, leaf: inPlace, frozen: true };
+      }
       const limits = ctx.reissueLimits ?? DEFAULT_REISSUE_LIMITS;
       const history = readHistory(historyText);
-      const decision = decideReissue(history, verdict.reason, ctx.config.metadata.generation, now, limits, c.secretName);
+      // A trigger or a rotation step re-issues once by design: the floor does not apply, the loop guard does.
+      const triggered = !!forced || verdict.reason === NOT_CURRENT_CA;
+      const decision = decideReissue(history, verdict.reason, ctx.config.metadata.generation, now, limits, c.secretName, triggered);
       if (!decision.issue) {
         ctx.logger.warn('re-issue held back', { component: c.name, reason: decision.reason, why: verdict.reason });
         return {
@@ -111,8 +130,10 @@ export async function ensureComponentSecrets(
         };
       }
       const { renewBeforeMs, ...request } = wanted;
+      // A new CA re-signs the component's key: peers pinning its certificate's key (token validation) keep working.
+      const reuseKey = verdict.reason === NOT_CURRENT_CA && stored.keyPem && !forced ? { existingKeyPem: stored.keyPem } : {};
       try {
-        const issued = await ctx.timings.issue(() => issuer.issue(request));
+        const issued = await ctx.timings.issue(() => issuer.issue({ ...request, ...reuseKey }));
         ctx.logger.info('issuing certificate', { component: c.name, why: verdict.reason, fingerprint: issued.fingerprint });
         return {
           existing,
@@ -143,7 +164,18 @@ export async function ensureComponentSecrets(
   // 2. Build each Secret's data and write it only when it differs from what is stored.
   return Promise.all(
     plan.components.map(async (c, i): Promise<ComponentMaterial> => {
-      const { existing, leaf, failure, retryAt } = leaves[i]!;
+      const { existing, leaf, failure, retryAt, frozen } = leaves[i]!;
+      if (frozen && leaf && existing) {
+        const stored = decodeData(existing.data);
+        const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
+        return {
+          component: c,
+          leaf: { certPem: leaf.certPem, notAfter: leaf.notAfter, renewAt: leaf.renewAt, fingerprint: leaf.fingerprint },
+          materialDigest: secretMaterialDigest(stored, privateKeyEntries),
+          issued: false,
+          written: false,
+        };
+      }
       if (failure || !leaf) {
         // Held back: the Secret stays as it is; status shows the certificate in place.
         const inPlace = leaf && { certPem: leaf.certPem, notAfter: leaf.notAfter, renewAt: leaf.renewAt, fingerprint: leaf.fingerprint };

@@ -1,47 +1,12 @@
-// Status through the status subresource: Ready with a reason, observedGeneration, per-component
-// state, the CA. Written only when it differs from what is stored.
+// Writing the status through the status subresource, only when it differs from what is stored
+// (status-builder.ts computes it).
 import { isDeepStrictEqual } from 'node:util';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, type ComponentStatus, type HonoTlsConfigStatus } from '../api/v1alpha1.js';
+import { GROUP, PLURAL, VERSION, type HonoTlsConfigStatus } from '../api/v1alpha1.js';
 import type { ReconcileContext } from './context.js';
-import { setCondition } from './conditions.js';
 
 /** The CRD also carries `issuer` (printer column). */
 export type Status = HonoTlsConfigStatus & { issuer?: string };
-
-export interface ReadySummary {
-  ready: boolean;
-  reason: string;
-  message: string;
-}
-
-export function buildStatus(
-  ctx: ReconcileContext,
-  parts: { issuer?: string; ca?: Status['ca']; components: ComponentStatus[]; ready: ReadySummary },
-): Status {
-  const previous = ctx.config.status as Status | undefined;
-  const generation = ctx.config.metadata.generation;
-  const notAfters = parts.components.map((c) => c.notAfter).filter((x): x is string => !!x).sort();
-  const status: Status = {
-    observedGeneration: generation,
-    ...(parts.issuer ? { issuer: parts.issuer } : {}),
-    conditions: setCondition(
-      previous?.conditions,
-      {
-        type: 'Ready',
-        status: parts.ready.ready ? 'True' : 'False',
-        reason: parts.ready.reason,
-        message: parts.ready.message,
-        observedGeneration: generation,
-      },
-      ctx.clock.now(),
-    ),
-    ...(parts.ca ? { ca: parts.ca } : {}),
-    components: parts.components,
-    ...(notAfters.length ? { earliestNotAfter: notAfters[0] } : {}),
-  };
-  return JSON.parse(JSON.stringify(status)) as Status;
-}
 
 /** Writes the status when it changed; returns whether it wrote. */
 export async function writeStatus(ctx: ReconcileContext, status: Status): Promise<boolean> {

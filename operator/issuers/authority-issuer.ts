@@ -7,7 +7,7 @@ import type { Issuer } from './issuer.js';
 export class AuthorityIssuer implements Issuer {
   constructor(
     readonly kind: 'selfSigned' | 'ca',
-    private readonly ca: CertificateAuthority,
+    readonly ca: CertificateAuthority,
   ) {}
 
   trustBundlePem(): string {

@@ -10,5 +10,7 @@ export interface Issuer {
   caInfo(): { fingerprint: string; notAfter: Date };
   /** PEM of the certificate that signs leaves, to check whether a stored leaf is still current. */
   signingCertificatePem(): string;
+  /** During a CA rotation: every signing certificate a stored leaf may be signed by and still be kept. */
+  acceptedSignersPem?(): string[];
   issue(request: LeafRequest): Promise<IssuedLeaf>;
 }

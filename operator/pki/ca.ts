@@ -1,10 +1,10 @@
 // The CA lifecycle in one place (after Strimzi's Ca class): create or load a CA, validate it, issue leaves,
 // serialise it to its own Secret. Time comes from the injected Clock only.
 //
-// Room for rotation (not built yet): renewal re-signs the signing certificate with the same key (root.key
-// lets an intermediate be re-issued under the same root); key replacement follows Strimzi's phases -
-// (1) bundle = old + new CA, (2) leaves from the new key, (3) drop the old CA. A generation number would
-// live in toSecretData() and in the CA's CN.
+// Renewal is a full key replacement, never a same-key re-signing: a new CA (new keys, new root) is
+// created and carried into use by the phases in operator/lifecycle (trust both, re-issue leaves in
+// dependency order, drop the old). toSecretData(prefix) lets the CA Secret hold the next CA beside the
+// current one during the first phase; afterwards only the old certificate stays (for trust), never its key.
 import type { X509Certificate } from 'node:crypto';
 import type { Clock } from '../runtime/clock.js';
 import { x509, type CryptoKey } from './crypto.js';
@@ -160,13 +160,25 @@ export class CertificateAuthority {
     );
   }
 
-  /** The CA's own Secret: signing cert and key, the chain above, and the root key when the operator made the root. */
-  toSecretData(): Record<string, string> {
+  /**
+   * The CA's own Secret: signing cert and key, the chain above, and the root key when the operator made
+   * the root. `prefix` names the keys of a CA kept beside another one (the next CA during a rotation).
+   */
+  toSecretData(prefix = ''): Record<string, string> {
     const F = CA_SECRET_KEYS;
-    const data: Record<string, string> = { [F.cert]: this.signingCertPem, [F.key]: this.signer.key.pkcs8Pem };
-    if (this.above.length > 0) data[F.chain] = pemBundle(this.above);
-    if (this.rootKeyPem) data[F.rootKey] = this.rootKeyPem;
+    const data: Record<string, string> = { [prefix + F.cert]: this.signingCertPem, [prefix + F.key]: this.signer.key.pkcs8Pem };
+    if (this.above.length > 0) data[prefix + F.chain] = pemBundle(this.above);
+    if (this.rootKeyPem) data[prefix + F.rootKey] = this.rootKeyPem;
     return data;
+  }
+
+  /** The CA stored under `prefix` in `data`, or undefined when there is none. */
+  static fromPrefixedSecretData(data: Record<string, string>, prefix: string, clock: Clock): Promise<CertificateAuthority> | undefined {
+    const F = CA_SECRET_KEYS;
+    if (!data[prefix + F.cert]) return undefined;
+    const own: Record<string, string> = {};
+    for (const k of Object.values(F)) if (data[prefix + k] !== undefined) own[k] = data[prefix + k]!;
+    return CertificateAuthority.fromSecretData(own, clock);
   }
 
   get signingCertPem(): string {
@@ -181,6 +193,11 @@ export class CertificateAuthority {
   /** SHA-256 of the signing certificate. */
   get fingerprint(): string {
     return fingerprint(this.signer.cert);
+  }
+
+  /** When the signing certificate became valid. */
+  get notBefore(): Date {
+    return new Date(this.signer.cert.validFrom);
   }
 
   /** The earliest expiry along the CA's chain: leaves cannot outlive it. */

@@ -23,6 +23,17 @@ export class OperatorMetrics {
     labelNames: ['namespace', 'config', 'component'] as const,
     registers: [this.registry],
   });
+  readonly caExpiration = new Gauge({
+    name: 'hono_tls_ca_expiration_timestamp_seconds',
+    help: 'notAfter of the CA that signs each config\'s leaves, seconds since the epoch.',
+    labelNames: ['namespace', 'config'] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutsInFlight = new Gauge({
+    name: 'hono_tls_rollouts_in_flight',
+    help: 'Deployments the operator rolled for renewals and rotations and has not yet seen complete (capped by --max-concurrent-rollouts).',
+    registers: [this.registry],
+  });
   readonly issueSeconds = new Counter({
     name: 'hono_tls_issue_seconds_total',
     help: 'Time spent issuing certificates (key generation and signing), summed over parallel issues.',
@@ -36,6 +47,12 @@ export class OperatorMetrics {
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Sets (or with undefined removes) the CA expiry gauge of one config. */
+  setCaExpiry(namespace: string, config: string, notAfter: Date | undefined): void {
+    if (notAfter) this.caExpiration.set({ namespace, config }, notAfter.getTime() / 1000);
+    else this.caExpiration.remove({ namespace, config });
   }
 
   private readonly expirySeries = new Map<string, Set<string>>();

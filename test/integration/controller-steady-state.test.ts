@@ -145,7 +145,7 @@ test.serial('a CA 10 days from its end, default settings: one re-issue, then zer
   const leafNotAfter = Date.parse(renewed.status!.components![0]!.notAfter!);
   t.true(Math.abs(leafNotAfter - caNotAfter) < 2000, 'the leaf ends with the CA');
   const ready = renewed.status!.conditions!.find((x) => x.type === 'Ready')!;
-  t.regex(ready.message, /warning: CaExpiresSoon: the CA expires at .*does not renew its own CA yet/);
+  t.regex(ready.message, /warning: CaExpiresSoon: the CA expires at .*replaces its own CA by a phased rotation/);
   await waitFor('the rollout of the re-issued material', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === 3);
   await waitFor('a CaExpiresSoon Warning event', async () =>
     (await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'CaExpiresSoon' && e.type === 'Warning'),

@@ -69,5 +69,5 @@ test('CaExpiresSoon: a CA that does not cover duration + renewBefore from now is
   t.regex(w, /the CA expires at 2026-03-11T12:00:00Z, sooner than a leaf's duration plus renewBefore \(2160h \+ 720h\) from now/);
   t.regex(w, /spec\.issuer\.ca\.secretName/);
   t.is(caCoverageWarning(new Date(T0 + 10 * DAY), new Date(T0 + 5000), 90 * DAY, 30 * DAY, 'ca'), w, 'the text does not move with the clock');
-  t.regex(caCoverageWarning(new Date(T0 + 10 * DAY), now, 90 * DAY, 30 * DAY, 'selfSigned')!, /does not renew its own CA yet/);
+  t.regex(caCoverageWarning(new Date(T0 + 10 * DAY), now, 90 * DAY, 30 * DAY, 'selfSigned')!, /replaces its own CA by a phased rotation/);
 });
