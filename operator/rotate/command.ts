@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../api/v1alpha1.js';
 import { RENEW_ANNOTATION, ROTATE_CA_ANNOTATION } from '../controller/names.js';
+import { MAX_TOKEN_LENGTH } from '../lifecycle/decide.js';
 import { newToken, progressOf, type Progress, type Trigger } from './progress.js';
 
 export const ROTATE_USAGE = `usage: hono-tls-operator rotate (--all-namespaces | -n NAMESPACE) [-l SELECTOR] [--renew] [--wait]
@@ -121,6 +122,7 @@ export async function rotateCommand(argv: string[], opts: RotateOptions = {}): P
   const now = opts.now ?? (() => new Date());
   const token = values.token ?? newToken(now());
   if (!token.trim()) return usage('--token must not be empty');
+  if (token.length > MAX_TOKEN_LENGTH) return usage(`--token is ${token.length} characters long; the operator takes at most ${MAX_TOKEN_LENGTH}`);
   const trigger: Trigger = values.renew ? 'renew' : 'rotate-ca';
   const annotation = values.renew ? RENEW_ANNOTATION : ROTATE_CA_ANNOTATION;
 

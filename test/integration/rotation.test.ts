@@ -51,6 +51,16 @@ async function settled(ns: string, name: string): Promise<HonoTlsConfig> {
   return c;
 }
 
+/** Each Deployment's ReplicaSets: revision, template digest, created -- to read a violation against. */
+async function replicaSetLog(ns: string): Promise<string> {
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const rs = (await apps.listNamespacedReplicaSet({ namespace: ns })).items;
+  rs.sort((a, b) => Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion));
+  return rs
+    .map((r) => `${r.metadata?.ownerReferences?.[0]?.name} rev ${r.metadata?.annotations?.['deployment.kubernetes.io/revision']} ${r.metadata?.name} digest ${r.spec?.template?.metadata?.annotations?.['hono.eclipse.org/tls-digest']?.slice(7, 15)} created ${r.metadata?.creationTimestamp instanceof Date ? r.metadata.creationTimestamp.toISOString() : r.metadata?.creationTimestamp}`)
+    .join('\n');
+}
+
 function assertNoGap(t: ExecutionContext, r: TrustGapReport, what: string) {
   t.log(`${what}: ${formatTrustGap(r)}`);
   for (const v of r.distinct.slice(0, 5)) t.log(`  VIOLATION channel ${v.channel}: ${v.client} -> ${v.server} (${v.samples} samples): ${v.reason}`);
@@ -78,7 +88,8 @@ async function rotateOnce(t: ExecutionContext, ns: string, name: string, config:
   const done = await waitDone(kc, ns, name, 'rotate-ca', tok, caBefore, ROTATION_TIMEOUT);
   await waitRolledOut(kc, ns);
   const [log, gap] = [await follow.stop(), await sampler.stop()];
-  t.log(`${what}: phases seen ${log.steps.map((s) => `${s.phase}${s.step ? `/${s.step}` : ''}`).join(' -> ')}`);
+  t.log(`${what}: phases seen ${log.steps.map((s) => `${new Date(s.at).toISOString().slice(11, 23)} ${s.phase}${s.step ? `/${s.step}` : ''} waiting for ${s.waitingFor?.join(',')}`).join(' -> ')}`);
+  if (gap.violations) t.log(`${what}: ReplicaSets\n${await replicaSetLog(ns)}\nfirst violations at ${gap.distinct.map((v) => v.firstAt.slice(11, 23)).join(', ')}`);
   assertNoGap(t, gap, what);
   t.is(log.rotations.length, 1, `${what}: exactly one rotation`);
   t.deepEqual([...new Set(log.steps.map((s) => s.phase))], ['TrustBoth', 'ReissueLeaves', 'DropOld'], `${what}: the three phases in order`);

@@ -79,6 +79,9 @@ interface Identity {
 
 interface PodMaterial {
   pod: string;
+  /** Its template digest and the resourceVersion its material was taken at. */
+  digest: string;
+  at: number;
   /** Per component in the pod: as server, its chain (+ CA file for client certs); as client, per channel. */
   server: Map<string, Identity>;
   client: Map<string, Map<number, Identity>>;
@@ -107,10 +110,16 @@ class SecretHistory {
 function check(chainPem: string, trustPem: string, host?: string): string | null {
   if (!trustPem.includes('BEGIN CERTIFICATE')) return 'trusts no CA at all';
   const r = verifyChain(chainPem, trustPem, new Date());
-  if (!r.ok) return r.reason;
+  if (!r.ok) return `${r.reason} [chain: ${describe(chainPem)}; trusted: ${describe(trustPem)}]`;
   const leaf = new X509Certificate(chainPem);
   if (host && !leaf.checkHost(host)) return `certificate ${leaf.subject.replace(/\n/g, ', ')} is not valid for ${host}`;
   return null;
+}
+
+/** "CN (fingerprint prefix)" of each certificate, to tell same-named CAs apart in a violation. */
+function describe(pem: string): string {
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return certs.map((p) => new X509Certificate(p)).map((c) => `${/CN=([^\n]*)/.exec(c.subject)?.[1] ?? c.subject} (${c.fingerprint256.slice(0, 11)})`).join(', ') || 'none';
 }
 
 /** The PEM certificates in `text` (a PKCS12 dump has bag attributes between them). */
@@ -215,7 +224,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
         return Object.fromEntries([...Object.entries(cm.data ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]), ...Object.entries(cm.binaryData ?? {})]);
       },
     };
-    const m: PodMaterial = { pod: name, server: new Map(), client: new Map() };
+    const m: PodMaterial = { pod: name, digest, at, server: new Map(), client: new Map() };
     try {
       const views = new Map<string, PodView>();
       const viewFor = async (c: ComponentSpec): Promise<PodView> => {
@@ -311,7 +320,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
               pairsPerChannel[ch.id] = (pairsPerChannel[ch.id] ?? 0) + 1;
               if (v === null) continue;
               violations++;
-              const d = distinct.get(key) ?? { channel: ch.id, client: `${cc.name}@${cl.m.pod}`, server: `${sc.name}@${s.m.pod}`, reason: v, samples: 0, firstAt: now };
+              const tag = (m: PodMaterial) => `${m.pod} (${m.digest.slice(7, 15)} @rv ${m.at})`;
+              const d = distinct.get(key) ?? { channel: ch.id, client: `${cc.name}@${tag(cl.m)}`, server: `${sc.name}@${tag(s.m)}`, reason: v, samples: 0, firstAt: now };
               d.samples++;
               distinct.set(key, d);
             }

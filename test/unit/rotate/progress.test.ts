@@ -64,6 +64,7 @@ test('usage mistakes exit 2 and say what to give', async (t) => {
   t.regex((await run(['-n', 'x', '--wait', '--timeout', 'soon'])).err, /--timeout must be a positive number of seconds, got "soon"/);
   t.regex((await run(['-n', 'x', '--timeout', '5'])).err, /--timeout only applies with --wait/);
   t.regex((await run(['-n', 'x', '--token', ' '])).err, /--token must not be empty/);
+  t.regex((await run(['-n', 'x', '--token', 'x'.repeat(64)])).err, /--token is 64 characters long; the operator takes at most 63/);
   const help = await run(['--help']);
   t.is(help.code, 0);
   t.regex(help.out, /--max-concurrent-rollouts/);
