@@ -6,7 +6,8 @@
 // Each pod's material is the one it read at start-up: the Secrets as they were when its pod
 // template got its digest (hono.eclipse.org/tls-digest). The sampler watches Secrets (every
 // version, by resourceVersion) and Deployments (the resourceVersion at which each template digest
-// first appeared); a pod's material is, per Secret, the latest version at or before that point.
+// appeared, each time it did); a pod's material is, per Secret, the latest version at or before
+// its template's latest appearance before the pod was created.
 // resourceVersions are compared as numbers: the test control plane has one etcd, whose revision
 // they are. A pair's verdict is cached: a pod's material never changes during its life.
 import { X509Certificate } from 'node:crypto';
@@ -148,12 +149,28 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hono-trust-gap-'));
 
   const history = new SecretHistory();
-  /** `${deployment}\0${digest}` -> resourceVersion at which that template first appeared. */
-  const anchors = new Map<string, number>();
-  const noteDeployment = (d: V1Deployment, rv: number) => {
+  /**
+   * `${deployment}\0${digest}` -> each time the Deployment's template took that digest: the
+   * resourceVersion, and when the sampler saw it. A digest can come back (a template reverted):
+   * a pod reads what the Secrets held at its template's latest appearance before it was created.
+   */
+  const anchors = new Map<string, Array<{ rv: number; seenAt: number }>>();
+  const lastDigest = new Map<string, string>();
+  const noteDeployment = (d: V1Deployment, rv: number, seenAt: number) => {
+    const name = d.metadata?.name ?? '';
     const digest = d.spec?.template.metadata?.annotations?.[TLS_DIGEST_ANNOTATION];
-    const key = `${d.metadata?.name}\0${digest}`;
-    if (digest && !anchors.has(key)) anchors.set(key, rv);
+    if (!digest || lastDigest.get(name) === digest) return;
+    lastDigest.set(name, digest);
+    const key = `${name}\0${digest}`;
+    anchors.set(key, [...(anchors.get(key) ?? []), { rv, seenAt }]);
+  };
+  const anchorFor = (pod: V1Pod, deployment: string, digest: string): number | undefined => {
+    const list = anchors.get(`${deployment}\0${digest}`);
+    if (!list?.length) return undefined;
+    const c = pod.metadata?.creationTimestamp;
+    const created = c ? new Date(c).getTime() : Date.now();
+    // creationTimestamp has whole seconds: a pod created in the same second as an appearance counts as after it.
+    return (list.filter((a) => a.seenAt <= created + 1000).at(-1) ?? list[0]!).rv;
   };
   const errors: string[] = [];
 
@@ -162,7 +179,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   secrets.items.forEach((s) => history.add(s));
   const deps = await apps.listNamespacedDeployment({ namespace });
   const listRv = Math.max(Number(secrets.metadata?.resourceVersion), Number(deps.metadata?.resourceVersion));
-  deps.items.forEach((d) => noteDeployment(d, listRv));
+  deps.items.forEach((d) => noteDeployment(d, listRv, 0));
 
   const watch = new Watch(kc);
   const aborts: AbortController[] = [];
@@ -191,7 +208,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   };
   const base = `/namespaces/${namespace}`;
   void follow(`/api/v1${base}/secrets`, secrets.metadata?.resourceVersion, (s) => history.add(s as V1Secret));
-  void follow(`/apis/apps/v1${base}/deployments`, deps.metadata?.resourceVersion, (d) => noteDeployment(d as V1Deployment, Number(d.metadata?.resourceVersion)));
+  void follow(`/apis/apps/v1${base}/deployments`, deps.metadata?.resourceVersion, (d) => noteDeployment(d as V1Deployment, Number(d.metadata?.resourceVersion), Date.now()));
 
   const rsOwner = new Map<string, string | undefined>();
   const deploymentOf = async (pod: V1Pod): Promise<string | undefined> => {
@@ -211,7 +228,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   async function materialize(pod: V1Pod, dep: string, comps: ComponentSpec[]): Promise<PodMaterial | undefined> {
     const name = pod.metadata!.name!;
     const digest = pod.metadata?.annotations?.[TLS_DIGEST_ANNOTATION];
-    const at = anchors.get(`${dep}\0${digest}`);
+    const at = digest ? anchorFor(pod, dep, digest) : undefined;
     if (!digest || at === undefined) return undefined;
     const source: MountSource = {
       secret: async (n) => {
