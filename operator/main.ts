@@ -17,6 +17,8 @@ const USAGE = `usage: hono-tls-operator [options]
   --health-addr ADDR    /healthz and /readyz address (env HEALTH_ADDR; default :8081)
   --log-level LEVEL     error | warn | info | debug (env LOG_LEVEL; default info)
   --resync SECONDS      resync period (env RESYNC_SECONDS; default 600)
+  --unhealthy-after SECONDS
+                        /healthz fails once a watch has failed for this long (env UNHEALTHY_AFTER_SECONDS; default 120)
   --max-concurrent-rollouts N   operator-wide cap on Deployments rolling for renewals and CA rotations
                         (env MAX_CONCURRENT_ROLLOUTS; default 10)
   --rollout-timeout SECONDS     a rollout without progress for this long is RolloutStuck
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       'health-addr': { type: 'string' },
       'log-level': { type: 'string' },
       resync: { type: 'string' },
+      'unhealthy-after': { type: 'string' },
       'max-concurrent-rollouts': { type: 'string' },
       'rollout-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -66,6 +69,10 @@ async function main(): Promise<void> {
   }
   const resyncSeconds = Number(values.resync ?? process.env.RESYNC_SECONDS ?? 600);
   if (!Number.isFinite(resyncSeconds) || resyncSeconds <= 0) throw new Error(`--resync must be a positive number of seconds, got "${values.resync}"`);
+  const unhealthyAfterSeconds = Number(values['unhealthy-after'] ?? process.env.UNHEALTHY_AFTER_SECONDS ?? 120);
+  if (!Number.isFinite(unhealthyAfterSeconds) || unhealthyAfterSeconds <= 0) {
+    throw new Error(`--unhealthy-after must be a positive number of seconds, got "${values['unhealthy-after']}"`);
+  }
   const maxRollouts = Number(values['max-concurrent-rollouts'] ?? process.env.MAX_CONCURRENT_ROLLOUTS ?? 10);
   if (!Number.isInteger(maxRollouts) || maxRollouts < 1) {
     throw new Error(`--max-concurrent-rollouts must be a whole number of at least 1, got "${values['max-concurrent-rollouts'] ?? process.env.MAX_CONCURRENT_ROLLOUTS}"`);
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
     healthPort: healthAddr?.port,
     bindHost: metricsAddr?.host ?? healthAddr?.host,
     resyncMs: resyncSeconds * 1000,
+    unhealthyAfterMs: unhealthyAfterSeconds * 1000,
     maxConcurrentRollouts: maxRollouts,
     rolloutTimeoutMs: rolloutTimeoutSeconds * 1000,
   });

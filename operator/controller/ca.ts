@@ -8,6 +8,8 @@ import { AuthorityIssuer } from '../issuers/authority-issuer.js';
 import { CERT_MANAGER_NOT_IMPLEMENTED } from '../issuers/cert-manager.js';
 import type { Issuer } from '../issuers/issuer.js';
 import { decodeData, isOwnedBy, type Failure, type ReconcileContext } from './context.js';
+import { redact } from './failures.js';
+import { describeError } from './informers.js';
 import { createOwnedSecret } from './owned-secret.js';
 
 function asStrings(data: Record<string, string> | undefined): Record<string, string> {
@@ -16,11 +18,14 @@ function asStrings(data: Record<string, string> | undefined): Record<string, str
   return out;
 }
 
-/** PKI errors name the field and the fix and never carry key material; anything else is summarised. */
+/** PKI errors name the field and the fix and never carry key material; others keep their status text (describeError). */
 function caError(err: unknown, secretName: string): string {
   if (isPkiError(err)) return `CA Secret ${secretName}: ${err.message}`;
-  return `CA Secret ${secretName} could not be loaded: ${(err as Error).name}`;
+  return `CA Secret ${secretName} could not be loaded (${redact(describeError(err))}); check that tls.crt and tls.key hold PEM`;
 }
+
+/** Annotation on the HonoTlsConfig that confirms replacing a lost CA; its value is the lost CA's fingerprint. */
+export const CONFIRM_NEW_CA_ANNOTATION = 'hono.eclipse.org/confirm-new-ca';
 
 export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<{ issuer: Issuer } | { failure: Failure }> {
   const namespace = plan.namespace;
@@ -66,7 +71,7 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
           return {
             failure: {
               reason: 'CaSecretInvalid',
-              message: `${caError(err, name)}; delete the Secret to let the operator create a new CA (every component is then re-issued)`,
+              message: `${caError(err, name)}; restore the Secret from a backup, or delete it and confirm a new CA with the annotation ${CONFIRM_NEW_CA_ANNOTATION} (every component is then re-issued)`,
               retry: true,
             },
           };
@@ -74,6 +79,23 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
       };
       const secret = await ctx.read.secret(namespace, name);
       if (secret) return load(secret);
+      // A CA this config already had is gone: a new one re-keys every component and rolls every
+      // Deployment with no trust overlap, so it needs a restore or an explicit confirmation.
+      const lost = ctx.config.status?.ca;
+      const confirmed = ctx.config.metadata.annotations?.[CONFIRM_NEW_CA_ANNOTATION];
+      if (lost?.fingerprint && lost.secretName === name && confirmed !== lost.fingerprint) {
+        return {
+          failure: {
+            reason: 'CaSecretMissing',
+            message:
+              `the CA Secret ${name} (fingerprint ${lost.fingerprint}) is gone; the issued material stays in place. ` +
+              `Restore the Secret from a backup (with its ownerReference to this HonoTlsConfig), or confirm a new CA, which re-issues every component and rolls every Deployment at once: ` +
+              `kubectl annotate honotlsconfig ${ctx.config.metadata.name} ${CONFIRM_NEW_CA_ANNOTATION}=${lost.fingerprint}` +
+              (confirmed ? ` (the annotation's value ${confirmed} is not the lost CA's fingerprint)` : ''),
+            retry: true,
+          },
+        };
+      }
       const ca = await ctx.timings.issue(() =>
         CertificateAuthority.createSelfSigned(
           { commonName: spec.commonName, intermediate: spec.intermediate, durationMs: spec.durationMs, privateKey: spec.privateKey },
@@ -84,7 +106,11 @@ export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<
       // Created meanwhile by a racing run: load that one rather than fail.
       if ('existing' in result) return load(result.existing);
       ctx.logger.info('created CA', { secret: name, fingerprint: ca.fingerprint });
-      await ctx.events.record(ctx.config, 'Normal', 'CaCreated', `Created CA in Secret ${name} (fingerprint ${ca.fingerprint})`);
+      if (lost?.fingerprint && lost.secretName === name) {
+        await ctx.events.record(ctx.config, 'Warning', 'CaReplaced', `Created a new CA in Secret ${name} (fingerprint ${ca.fingerprint}) replacing the lost ${lost.fingerprint}, as confirmed by ${CONFIRM_NEW_CA_ANNOTATION}; every component is re-issued`);
+      } else {
+        await ctx.events.record(ctx.config, 'Normal', 'CaCreated', `Created CA in Secret ${name} (fingerprint ${ca.fingerprint})`);
+      }
       return { issuer: new AuthorityIssuer('selfSigned', ca) };
     }
   }

@@ -38,9 +38,6 @@ export class RestartingInformer<T extends KubernetesObject> {
     this.informer.on('add', (o) => this.emit('add', o));
     this.informer.on('update', (o) => this.emit('update', o));
     this.informer.on('delete', (o) => this.emit('delete', o));
-    this.informer.on('connect', () => {
-      this.failingSince = undefined;
-    });
     this.informer.on('error', (err) => this.onError(err));
   }
 
@@ -92,8 +89,11 @@ export class RestartingInformer<T extends KubernetesObject> {
     } finally {
       this.informer.off('error', onErr);
     }
+    // Healthy again only once a list and watch really started: client-node's 'connect' event fires
+    // before the request, so it says nothing about the apiserver being reachable.
     if (!errored && !this.stopped && this.failures === failuresBefore) {
       this.failures = 0;
+      this.failingSince = undefined;
       if (!this.isSynced) {
         this.isSynced = true;
         this.resolveSynced();

@@ -45,6 +45,8 @@ export function labelValue(s: string): string {
   if (s.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(s)) return s;
   return `h-${createHash('sha256').update(s).digest('hex').slice(0, 40)}`;
 }
+/** Secret annotation: the data keys the operator wrote; any other key is the user's and is kept. */
+export const OWNED_KEYS_ANNOTATION = 'hono.eclipse.org/owned-keys';
 /** HonoTlsConfig annotations: a changed value triggers once (renew the leaves; rotate the CA key). */
 export const RENEW_ANNOTATION = 'hono.eclipse.org/renew';
 export const ROTATE_CA_ANNOTATION = 'hono.eclipse.org/rotate-ca';

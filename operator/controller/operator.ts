@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../runtime/logger.js';
 import { OperatorMetrics } from '../runtime/metrics.js';
 import { RestartingInformer, describeError } from './informers.js';
 import { makeClients, type Timings } from './kube.js';
-import { MANAGED_SELECTOR, OPT_IN_LABEL, keyOf } from './names.js';
+import { CONFIG_LABEL, MANAGED_SELECTOR, OPT_IN_LABEL, keyOf, labelValue } from './names.js';
 import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
 import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, RolloutGate } from '../lifecycle/gate.js';
@@ -35,6 +35,10 @@ export interface OperatorOptions {
   /** Failure backoff (defaults 1 s doubling up to 5 min). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** /healthz fails once a watch has been failing for longer than this (default 2 minutes). */
+  unhealthyAfterMs?: number;
+  /** Longest delay between restarts of a failed watch (default 30 s). */
+  watchRestartMaxMs?: number;
   /** Sees each reconcile's API and issuing time (tests, bench). */
   onTimings?: (key: string, t: Timings) => void;
   /** Re-issue floor and loop guard (default DEFAULT_REISSUE_LIMITS; tests shorten them). */
@@ -78,6 +82,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     baseDelayMs: opts.backoffBaseMs ?? 1000,
     maxDelayMs: opts.backoffMaxMs ?? 5 * 60_000,
     handler: (key) => reconciler.reconcile(key),
+    onObserverError: (key, err) => logger.error('reconcile observer failed', { key, error: describeError(err) }),
     onDone: (key, o) => {
       metrics.reconcileTotal.inc({ result: o.result });
       metrics.reconcileTime.observe(o.seconds);
@@ -94,6 +99,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       ? () => clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
       : () => clients.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Lister<HonoTlsConfig & KubernetesObject>,
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (event, c) => {
       const key = keyOf(c.metadata.namespace, c.metadata.name);
       if (event === 'delete') queue.forget(key);
@@ -115,6 +121,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       fieldSelector,
       list: () => clients.core.listNamespacedSecret({ namespace, fieldSelector }),
       logger,
+      restartMaxMs: opts.watchRestartMaxMs,
       onEvent,
     });
   });
@@ -127,10 +134,15 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       ? () => clients.core.listNamespacedSecret({ namespace: ns, labelSelector: MANAGED_SELECTOR })
       : () => clients.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (_event, s) => {
+      const sns = s.metadata!.namespace!;
       for (const ref of s.metadata?.ownerReferences ?? []) {
-        if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(s.metadata!.namespace!, ref.name));
+        if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(sns, ref.name));
       }
+      // Also by label: a Secret whose ownerReferences were removed still names its config.
+      const label = s.metadata?.labels?.[CONFIG_LABEL];
+      if (label) for (const c of configs.cache.list(sns)) if (labelValue(c.metadata.name) === label) queue.add(keyOf(sns, c.metadata.name));
     },
   });
   // Only Deployments that opted in are cached (others are read live, and only wired once they opt in;
@@ -145,6 +157,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       ? () => clients.apps.listNamespacedDeployment({ namespace: ns, labelSelector: OPT_IN_LABEL })
       : () => clients.apps.listDeploymentForAllNamespaces({ labelSelector: OPT_IN_LABEL }),
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (_event, d) => {
       const dns = d.metadata?.namespace ?? '';
       for (const c of configs.cache.list(dns)) {
@@ -161,6 +174,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     path: `/api/v1${prefix}/services`,
     list: ns ? () => clients.core.listNamespacedService({ namespace: ns }) : () => clients.core.listServiceForAllNamespaces({}),
     logger,
+    restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (event, svc) => {
       if (event === 'update') return; // only existence matters
       const sns = svc.metadata?.namespace ?? '';
@@ -171,10 +185,11 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   });
   const informers = [configs, secrets, deployments, services];
 
+  const unhealthyAfterMs = opts.unhealthyAfterMs ?? 2 * 60_000;
   let isReady = false;
   const endpoints: Endpoint[] = [];
   const health = {
-    healthy: () => informers.map((i) => i.health(2 * 60_000)).find((h) => !h.ok) ?? { ok: true },
+    healthy: () => informers.map((i) => i.health(unhealthyAfterMs)).find((h) => !h.ok) ?? { ok: true },
     ready: () => (isReady ? { ok: true } : { ok: false, message: 'informers have not listed yet' }),
   };
   let metricsUrl: string | undefined;

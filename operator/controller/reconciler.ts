@@ -9,6 +9,7 @@ import type { OperatorMetrics } from '../runtime/metrics.js';
 import { resolveIssuer } from './ca.js';
 import { isoSeconds, type Failure, type ReconcileContext } from './context.js';
 import { EventRecorder } from './events.js';
+import { failureOf } from './failures.js';
 import { ensureFinalizer, removeFinalizer } from './finalizer.js';
 import { describeError } from './informers.js';
 import { Timings, readOrUndefined, type KubeClients } from './kube.js';
@@ -130,15 +131,22 @@ export class Reconciler {
   }
 
   private async apply(ctx: ReconcileContext): Promise<HandlerResult> {
-    const { config } = ctx;
-    await ensureFinalizer(ctx);
-    let plan: Plan;
+    let plan: Plan | undefined;
     try {
-      plan = planConfig(config);
+      await ensureFinalizer(ctx);
+      plan = planConfig(ctx.config);
+      return await this.applyPlan(ctx, plan);
     } catch (err) {
-      // Bad input: wait for a spec change rather than retrying.
-      return this.finish(ctx, undefined, { reason: 'InvalidSpec', message: (err as Error).message, retry: false });
+      // Every error becomes status: bad input (PlanError) waits for a spec change, other typed
+      // errors keep their reason, anything else is an InternalError retried with backoff.
+      const failure = failureOf(err);
+      if (failure.reason === 'InternalError') ctx.logger.error('reconcile step failed', { error: failure.message });
+      return this.finish(ctx, plan, failure);
     }
+  }
+
+  private async applyPlan(ctx: ReconcileContext, plan: Plan): Promise<HandlerResult> {
+    const { config } = ctx;
     const issuerResult = await resolveIssuer(ctx, plan);
     if ('failure' in issuerResult) return this.finish(ctx, plan, issuerResult.failure);
     // The lifecycle (triggers, CA renewal, rotation phases) decides which issuer signs and which components may change now.

@@ -72,6 +72,13 @@ async function load(ctx: ReconcileContext, plan: Plan, base: AuthorityIssuer): P
     const data = strings(secret);
     const ann = secret.metadata?.annotations ?? {};
     let next: CertificateAuthority | undefined;
+    let current = base.ca;
+    try {
+      // Read from the Secret as it is now: an advance earlier in this reconcile may have swapped the CA.
+      current = (await CertificateAuthority.fromPrefixedSecretData(data, '', ctx.clock)) ?? base.ca;
+    } catch (err) {
+      return { failure: { reason: 'CaSecretInvalid', message: `CA Secret ${name}: ${(err as Error).message}`, retry: true } };
+    }
     try {
       next = await CertificateAuthority.fromPrefixedSecretData(data, NEXT_CA_PREFIX, ctx.clock);
     } catch (err) {
@@ -81,7 +88,7 @@ async function load(ctx: ReconcileContext, plan: Plan, base: AuthorityIssuer): P
     if (rotation?.phase === 'TrustBoth' && !next) {
       return { failure: { reason: 'RotationHeld', message: `CA Secret ${name} is in rotation phase TrustBoth but holds no next CA (keys ${NEXT_CA_PREFIX}*); the rotation holds. Remove annotation ${ROTATION_ANNOTATION} from it to abandon the rotation`, retry: true } };
     }
-    return { secret, data, current: base.ca, next, rotation, lastRotateToken: ann[LAST_ROTATE_TOKEN_ANNOTATION] };
+    return { secret, data, current, next, rotation, lastRotateToken: ann[LAST_ROTATE_TOKEN_ANNOTATION] };
   }
   const name = trustSecretName(plan.configName);
   let secret = await ctx.read.secret(ns, name);

@@ -9,9 +9,11 @@ import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/inde
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
 import { NOT_CURRENT_CA, checkLeaf, firstPem } from './leaf-check.js';
+import { failureOf } from './failures.js';
 import { secretMaterialDigest } from './material-digest.js';
 import { DEFAULT_REISSUE_LIMITS, decideReissue, readHistory, recordIssue } from './reissue-guard.js';
 import { renewalTime } from './renewal.js';
+import { ownedKeysAnnotation, userKeys } from './user-keys.js';
 import {
   COMPONENT_LABEL,
   CONFIG_LABEL,
@@ -150,7 +152,7 @@ export async function ensureComponentSecrets(
           },
         };
       } catch (err) {
-        return { existing, failure: { reason: 'IssueFailed', message: `component ${c.name}: ${(err as Error).message}`, retry: true } };
+        return { existing, failure: failureOf(err, `component ${c.name}`) };
       }
     }),
   );
@@ -181,9 +183,11 @@ export async function ensureComponentSecrets(
         const inPlace = leaf && { certPem: leaf.certPem, notAfter: leaf.notAfter, renewAt: leaf.renewAt, fingerprint: leaf.fingerprint };
         return { component: c, failure, issued: false, written: false, ...(inPlace ? { leaf: inPlace } : {}), ...(retryAt ? { retryAt } : {}) };
       }
-      const built = await buildData(c, leaf, issuer, password, peerCerts, existing);
+      const built = await buildData(c, leaf, issuer, password, peerCerts, existing).catch((err: unknown) => ({ failure: failureOf(err, `component ${c.name}`) }));
       if ('failure' in built) return { component: c, failure: built.failure, issued: false, written: false };
       const desired = desiredSecret(ctx, plan, c, built.data, built.storeDigest, leaf.history);
+      const kept = userKeys(existing, Object.keys(built.data));
+      desired.data = { ...kept, ...desired.data };
       const written = await writeIfChanged(ctx, desired, existing);
       const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
       return {
@@ -293,6 +297,7 @@ function desiredSecret(
       },
       annotations: {
         [ROLE_ANNOTATION]: 'component',
+        ...ownedKeysAnnotation(Object.keys(data)),
         ...(storeDigest ? { [STORE_DIGEST_ANNOTATION]: storeDigest } : {}),
         ...(history ? { [ISSUE_HISTORY_ANNOTATION]: history } : {}),
       },

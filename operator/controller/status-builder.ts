@@ -118,9 +118,11 @@ export function buildFinish(input: {
   const keep = <K extends keyof Status>(k: K) => (lc ? undefined : previous?.[k]);
   const status: Status = {
     observedGeneration: generation,
-    ...(done?.issuer ? { issuer: done.issuer } : {}),
+    // An early failure keeps the CA last reported: the material is still in place, and a lost CA
+    // Secret is recognised by it (CaSecretMissing).
+    ...((done?.issuer ?? previous?.issuer) ? { issuer: done?.issuer ?? previous?.issuer } : {}),
     conditions,
-    ...(done?.ca ? { ca: done.ca } : {}),
+    ...((done?.ca ?? previous?.ca) ? { ca: done?.ca ?? previous?.ca } : {}),
     components,
     ...(notAfters.length ? { earliestNotAfter: notAfters[0] } : {}),
     ...((lc?.phase ?? keep('phase')) ? { phase: lc?.phase ?? keep('phase') } : {}),

@@ -16,6 +16,8 @@ export interface WorkQueueOptions {
   handler: (key: string) => Promise<HandlerResult | void>;
   /** Called with each outcome, for metrics and logs. */
   onDone?: (key: string, outcome: { result: 'success' | 'error' | 'requeue'; seconds: number; error?: unknown }) => void;
+  /** Where an onDone error goes (it must not break the queue, nor vanish); default: a process warning. */
+  onObserverError?: (key: string, error: unknown) => void;
 }
 
 // setTimeout's longest delay; longer requeues wake up early and are simply recomputed.
@@ -144,8 +146,10 @@ export class WorkQueue {
     this.active--;
     try {
       this.opts.onDone?.(key, { ...outcome, seconds });
-    } catch {
-      // observers must not break the queue
+    } catch (error) {
+      // Observers must not break the queue, and their errors must not vanish.
+      if (this.opts.onObserverError) this.opts.onObserverError(key, error);
+      else process.emitWarning(`work queue observer failed for ${key}: ${String(error)}`);
     }
     if (next) this.addAfter(key, next.delayMs);
     if (this.dirty.delete(key)) this.add(key);

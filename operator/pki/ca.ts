@@ -5,12 +5,13 @@
 // created and carried into use by the phases in operator/lifecycle (trust both, re-issue leaves in
 // dependency order, drop the old). toSecretData(prefix) lets the CA Secret hold the next CA beside the
 // current one during the first phase; afterwards only the old certificate stays (for trust), never its key.
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate as NodeX509Certificate, type X509Certificate } from 'node:crypto';
 import type { Clock } from '../runtime/clock.js';
 import { x509, type CryptoKey } from './crypto.js';
 import { PkiError } from './errors.js';
 import { fingerprint } from './inspect.js';
 import { assertSupportedKeySpec, generateKey, parsePrivateKey, toSigningKey, type ParsedKey } from './keys.js';
+import { validatePath } from './path-validation.js';
 import { subjectName, validateDnsNames, validateIpAddresses } from './names.js';
 import { isSelfSigned, parseCertificates, pemBundle, toPem } from './pem.js';
 import { NOT_BEFORE_BACKDATE_MS, signCertificate } from './sign.js';
@@ -39,6 +40,10 @@ export interface CaPem {
 export const CA_SECRET_KEYS = { cert: 'tls.crt', key: 'tls.key', chain: 'ca.crt', rootKey: 'root.key' } as const;
 
 const MAX_CHAIN = 8;
+
+/** The key of the self-test leaf: generated once per process, never stored. */
+const TEST_KEY_SPEC: PrivateKeySpec = { algorithm: 'ECDSA', size: 256 };
+let testKeyPem: Promise<string> | undefined;
 
 interface Signer {
   cert: X509Certificate;
@@ -146,7 +151,26 @@ export class CertificateAuthority {
       cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ??
       (await x509.SubjectKeyIdentifierExtension.create(key.spkiDer)).keyId;
     const signer: Signer = { cert: signing, name: cert.subjectName, keyId, key, cryptoKey: await toSigningKey(key) };
-    return new CertificateAuthority(signer, above, pem.rootKeyPem, clock);
+    const ca = new CertificateAuthority(signer, above, pem.rootKeyPem, clock);
+    await ca.selfTest();
+    return ca;
+  }
+
+  /**
+   * Issues a throwaway leaf and validates it against the chain as a verifier would (pathLen, key
+   * usage, EKU, name constraints of the subject): a CA that passes the checks above can still
+   * produce leaves every peer refuses. Names in SANs are checked on each real issue.
+   */
+  private async selfTest(): Promise<void> {
+    await this.sign({
+      subject: { commonName: 'hono-tls-operator CA check' },
+      dnsNames: [],
+      ipAddresses: [],
+      usage: 'client',
+      durationMs: 60_000,
+      privateKey: TEST_KEY_SPEC,
+      existingKeyPem: await (testKeyPem ??= generateKey(TEST_KEY_SPEC)),
+    });
   }
 
   static fromSecretData(data: Record<string, string>, clock: Clock): Promise<CertificateAuthority> {
@@ -210,6 +234,10 @@ export class CertificateAuthority {
   }
 
   async issue(req: LeafRequest): Promise<IssuedLeaf> {
+    return this.sign(req, true);
+  }
+
+  private async sign(req: LeafRequest, checkNames = false): Promise<IssuedLeaf> {
     const subject = subjectName(req.subject, 'subject');
     const dnsNames = validateDnsNames(req.dnsNames ?? []);
     const ipAddresses = validateIpAddresses(req.ipAddresses ?? []);
@@ -257,6 +285,8 @@ export class CertificateAuthority {
       extensions,
     });
     const certPem = cert.toString('pem') + '\n';
+    // A leaf no peer would accept is not issued: the chain's constraints apply to its real names.
+    validatePath(new NodeX509Certificate(Buffer.from(cert.rawData)), [this.signer.cert, ...this.above], now, { names: checkNames });
     return {
       keyPem: key.pkcs8Pem,
       certPem,
@@ -291,13 +321,15 @@ function assertDuration(ms: number, field: string): void {
 }
 
 function assertCa(cert: X509Certificate, field: string): void {
+  const parsed = new x509.X509Certificate(cert.raw);
+  // RFC 5280: without a keyUsage extension every usage is allowed, and OpenSSL and Java accept such CAs.
+  // Checked first: Node's `ca` is false for a CA:true certificate without keyCertSign.
+  const ku = parsed.getExtension(x509.KeyUsagesExtension);
+  if (parsed.getExtension(x509.BasicConstraintsExtension)?.ca && ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign)) {
+    throw new PkiError('NOT_A_CA', `"${dn(cert.subject)}" has keyUsage without keyCertSign, so it cannot sign certificates; re-issue it with keyCertSign`, field);
+  }
   if (!cert.ca) {
     throw new PkiError('NOT_A_CA', `"${dn(cert.subject)}" is not a CA certificate (basicConstraints CA:true is missing); provide a CA certificate, not a leaf`, field);
-  }
-  // RFC 5280: without a keyUsage extension every usage is allowed, and OpenSSL and Java accept such CAs.
-  const ku = new x509.X509Certificate(cert.raw).getExtension(x509.KeyUsagesExtension);
-  if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign)) {
-    throw new PkiError('NOT_A_CA', `"${dn(cert.subject)}" has keyUsage without keyCertSign, so it cannot sign certificates; re-issue it with keyCertSign`, field);
   }
 }
 

@@ -9,6 +9,8 @@ export type PkiErrorCode =
   | 'INVALID_DNS_NAME'
   | 'INVALID_IP_ADDRESS'
   | 'INCOMPLETE_CHAIN'
+  /** A leaf from this CA would not verify against its chain (RFC 5280 path validation). */
+  | 'CHAIN_INVALID'
   | 'UNSUPPORTED_PASSWORD'
   | 'INVALID_REQUEST';
 

@@ -32,8 +32,8 @@ case "$mode" in
     override_var=HONO_CERT_MANAGER_ASSETS
     cm_src=$(cd "$here/../certmanager" && pwd)
     # The version is pinned in that module's go.mod; the key also covers our own sources.
-    CERT_MANAGER_VERSION=$(sed -n 's|^require github.com/cert-manager/cert-manager \(v[^ ]*\).*|\1|p' "$cm_src/go.mod")
-    [ -n "$CERT_MANAGER_VERSION" ] || { printf '[controlplane] ERROR: no `require github.com/cert-manager/cert-manager vX` line in %s\n' "$cm_src/go.mod" >&2; exit 1; }
+    CERT_MANAGER_VERSION=$(sed -nE 's#^(require)?[[:space:]]*github.com/cert-manager/cert-manager (v[^ ]+).*#\2#p' "$cm_src/go.mod")
+    [ -n "$CERT_MANAGER_VERSION" ] || { printf '[controlplane] ERROR: %s requires no github.com/cert-manager/cert-manager version\n' "$cm_src/go.mod" >&2; exit 1; }
     src_key=$(cat "$cm_src/go.mod" "$cm_src/go.sum" "$cm_src"/*.go | sha256sum | cut -c1-12)
     dest="$cache_root/cert-manager-$CERT_MANAGER_VERSION-$src_key"
     ;;
@@ -61,6 +61,10 @@ fi
 if have_all "$dest"; then
   say "cached: $dest"
   echo "$dest"; exit 0
+fi
+if [ -n "${HONO_CONTROLPLANE_NO_BUILD:-}" ]; then
+  # Set by callers that cannot wait minutes (a test file starting its own control plane).
+  fail "not built yet: run \`bash test/controlplane/build.sh${1:+ $1}\` first (cold: several minutes; then cached in $dest)"
 fi
 if [ -n "$override" ]; then
   say "$override_var=$override lacks some of: ${bins[*]} $(case $mode in pods) echo 'kwok-stages/*.yaml' ;; certmanager) echo 'crds/*.yaml' ;; esac); building into the cache instead"

@@ -4,7 +4,7 @@
 // else starts one with them for this test file alone, so a plain `npm test` covers them too.
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { startControlPlane } from './controlplane.js';
+import { FAKE_NODE_LABEL, startControlPlane } from './controlplane.js';
 
 export interface Features {
   pods?: boolean;
@@ -46,7 +46,7 @@ async function open(features: Features): Promise<FeaturedCluster> {
     const file = env.HONO_TEST_KUBECONFIG!;
     const kc = loadKubeConfig(file);
     const nodes = features.pods
-      ? (await kc.makeApiClient(k8s.CoreV1Api).listNode({ labelSelector: 'type=kwok' })).items.map((n) => n.metadata!.name!)
+      ? (await kc.makeApiClient(k8s.CoreV1Api).listNode({ labelSelector: `${FAKE_NODE_LABEL.key}=${FAKE_NODE_LABEL.value}` })).items.map((n) => n.metadata!.name!)
       : [];
     return { kubeconfigPath: file, kubeConfig: () => loadKubeConfig(file), nodes, shared: true, stop: async () => {} };
   }
@@ -55,6 +55,8 @@ async function open(features: Features): Promise<FeaturedCluster> {
     binDir: env.HONO_TEST_BIN_DIR,
     podsBinDir: env.HONO_TEST_PODS_BIN_DIR,
     certManagerBinDir: env.HONO_TEST_CERT_MANAGER_BIN_DIR,
+    // A cold build takes minutes, past ava's timeout: say what to run instead.
+    build: false,
     log: (l) => process.stderr.write(`[controlplane ${Object.entries(features).filter(([, on]) => on).map(([f]) => f).join('+')}] ${l}\n`),
   });
   return {

@@ -45,6 +45,8 @@ const BINARY_SETS = {
 export type BinarySet = keyof typeof BINARY_SETS;
 /** KWOK manages the nodes with this annotation (and no others). */
 export const FAKE_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+/** And the fake nodes carry this label, to list them (`-l type=kwok`). */
+export const FAKE_NODE_LABEL = { key: 'type', value: 'kwok' } as const;
 
 /** The user name and group of the admin identity in the kubeconfig the control plane writes. */
 export const ADMIN_USER = 'hono-test-admin';
@@ -80,6 +82,8 @@ export interface StartOptions {
   certManager?: boolean;
   /** Directory holding cert-manager-controllers and crds/. Default: `build.sh certmanager`'s output. */
   certManagerBinDir?: string;
+  /** false: fail at once when binaries are not cached instead of building them (minutes). Default true. */
+  build?: boolean;
 }
 
 /** Where the Secrets that cert-manager's ClusterIssuers refer to live (its --cluster-resource-namespace). */
@@ -119,6 +123,10 @@ export interface ControlPlane {
   crashed: Promise<string>;
   /** Stops the processes in reverse start order, etcd last; removes the temp dir unless keepDirs. Idempotent. */
   stop(): Promise<void>;
+  /** Fault injection: kills kube-apiserver (SIGKILL: an outage, not a graceful drain) and waits for it to exit; not reported as a crash. */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again on the same port, certificates and token; resolves when /readyz is 200. */
+  startApiserver(): Promise<void>;
 }
 
 export class ControlPlaneError extends Error {
@@ -147,15 +155,19 @@ export function pinnedVersions(): Record<string, string> {
 /**
  * Returns the bin dir with the control-plane binaries: runs build.sh (which honours
  * KUBEBUILDER_ASSETS and the version-keyed cache, and builds from the Go module proxy only when
- * both miss). Build progress goes to `log`. `pods`: kube-scheduler and kwok instead (build.sh
- * pods; HONO_PODS_ASSETS overrides).
+ * both miss). Build progress goes to `log`. `set` picks another of BINARY_SETS (`build.sh pods`,
+ * `build.sh certmanager`, each with its own override variable).
  */
 export async function ensureBinaries(
   log: (line: string) => void = defaultLog,
   set: BinarySet = 'core',
+  opts: { build?: boolean } = {},
 ): Promise<string> {
   const t0 = performance.now();
-  const child = spawn('bash', [buildScript, set], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', [buildScript, set], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.build === false ? { ...process.env, HONO_CONTROLPLANE_NO_BUILD: '1' } : process.env,
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   let errBuf = '';
@@ -336,6 +348,8 @@ function isAlive(pid: number): boolean {
 interface Managed extends ControlPlaneProcess {
   child: ChildProcess;
   exited: boolean;
+  /** Stopped on purpose (fault injection): its exit is not a crash. */
+  stoppedOnPurpose?: boolean;
   exitInfo?: string;
   exitPromise: Promise<void>;
 }
@@ -392,16 +406,17 @@ exit 0`;
 /** Starts etcd, kube-apiserver and kube-controller-manager; resolves when all are ready. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? defaultLog;
-  const binDir = opts.binDir ?? (await ensureBinaries(log));
+  const build = { build: opts.build };
+  const binDir = opts.binDir ?? (await ensureBinaries(log, 'core', build));
   checkBinDir(binDir);
   let podsBinDir: string | undefined;
   if (opts.pods) {
-    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods'));
+    podsBinDir = opts.podsBinDir ?? (await ensureBinaries(log, 'pods', build));
     checkBinDir(podsBinDir, 'pods');
   }
   let certManagerBinDir: string | undefined;
   if (opts.certManager) {
-    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager'));
+    certManagerBinDir = opts.certManagerBinDir ?? (await ensureBinaries(log, 'certmanager', build));
     checkBinDir(certManagerBinDir, 'certmanager');
   }
   const dirs = { log, binDir, podsBinDir, certManagerBinDir };
@@ -541,7 +556,7 @@ async function startOnce(
       m.exited = true;
       m.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
       resolveExit();
-      if (!stopping && !crashMsg) {
+      if (!stopping && !crashMsg && !m.stoppedOnPurpose) {
         crashMsg = `${name} (pid ${m.pid}) ${m.exitInfo} while the control plane was running; its last log lines (${logFile}):\n${m
           .lastLines(20)
           .map((l) => `  | ${l}`)
@@ -615,7 +630,7 @@ async function startOnce(
     fs.writeFileSync(tokenFile, `${token},${ADMIN_USER},${ADMIN_USER},"${ADMIN_GROUPS.join(',')}"\n`, { mode: 0o600 });
     const server = `https://127.0.0.1:${apiPort}`;
     log(`starting kube-apiserver on ${server} ...`);
-    const apiserver = launch('kube-apiserver', [
+    const launchApiserver = () => launch('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
@@ -632,6 +647,7 @@ async function startOnce(
       // The only address is loopback, which the "kubernetes" Endpoints may not hold.
       '--endpoint-reconciler-type=none',
     ]);
+    let apiserver = launchApiserver();
     // The self-signed serving cert (leaf + its CA) appears in --cert-dir as the server starts.
     const certFile = path.join(certDir, 'apiserver.crt');
     let caPem: string | undefined;
@@ -812,6 +828,21 @@ async function startOnce(
       processes: procs.map(({ name, pid, logFile, lastLines }) => ({ name, pid, logFile, lastLines })),
       crashed,
       stop,
+      stopApiserver: async () => {
+        if (apiserver.exited) return;
+        apiserver.stoppedOnPurpose = true;
+        process.kill(apiserver.pid, 'SIGKILL');
+        await apiserver.exitPromise;
+        log('kube-apiserver stopped (fault injection)');
+      },
+      startApiserver: async () => {
+        if (!apiserver.exited) return;
+        const t = performance.now();
+        apiserver = launchApiserver();
+        // It reuses the serving certificate in --cert-dir, so clients keep trusting it.
+        await waitFor(apiserver, 'ready (/readyz)', 60_000, async () => (await httpGet(`${server}/readyz`, { ca: caPem, token })).status === 200);
+        log(`kube-apiserver restarted, ready in ${secs(t)}`);
+      },
     };
   } catch (e) {
     await stop();
@@ -831,7 +862,7 @@ function fakeNode(name: string): object {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
-        type: 'kwok',
+        [FAKE_NODE_LABEL.key]: FAKE_NODE_LABEL.value,
       },
     },
   };

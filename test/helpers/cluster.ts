@@ -10,6 +10,7 @@ import type { ExecutionContext } from 'ava';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { waitFor } from './wait.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIELD_MANAGER = 'hono-test-harness';
@@ -54,14 +55,7 @@ export async function withNamespace(t: ExecutionContext, prefix = 'test'): Promi
     // Fire and forget: kube-controller-manager finishes the deletion in the background.
     core.deleteNamespace({ name }).catch(() => undefined);
   });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await core.readNamespacedServiceAccount({ name: 'default', namespace: name });
-      break;
-    } catch {
-      await sleep(50);
-    }
-  }
+  await waitFor(`ServiceAccount ${name}/default`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 5_000, 50).catch(() => undefined);
   return name;
 }
 
@@ -122,17 +116,14 @@ const isCrd = (o: Obj): boolean =>
 
 async function waitEstablished(kc: KubeConfig, names: string[], timeoutMs = 30_000): Promise<void> {
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  const deadline = Date.now() + timeoutMs;
   for (const name of names) {
-    for (;;) {
-      const crd = await ext.readCustomResourceDefinition({ name });
-      const conds = crd.status?.conditions ?? [];
-      if (conds.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      const bad = conds.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
-      if (bad) throw new Error(`CRD ${name} was not accepted: ${bad.message ?? bad.reason ?? ''}`);
-      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${timeoutMs / 1000}s`);
-      await sleep(100);
-    }
+    let bad: k8s.V1CustomResourceDefinitionCondition | undefined;
+    await waitFor(`CRD ${name} Established`, async () => {
+      const conds = (await ext.readCustomResourceDefinition({ name })).status?.conditions ?? [];
+      bad = conds.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
+      return !!bad || conds.some((c) => c.type === 'Established' && c.status === 'True');
+    }, timeoutMs);
+    if (bad) throw new Error(`CRD ${name} was not accepted: ${bad.message ?? bad.reason ?? ''}`);
   }
 }
 

@@ -8,6 +8,9 @@ import { OPT_IN_LABEL } from '../../operator/controller/names.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { applyObjects, installCrds, testKubeConfig } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 /** The seed's components: Deployment/Service name, container name, image (as in the seed). */
 export const STACK = [
@@ -75,21 +78,23 @@ export async function getConfig(namespace: string, name = 'hono'): Promise<HonoT
   return (await clients().custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as HonoTlsConfig;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String((lastError as Error).message ?? lastError)}` : ''}`);
+/**
+ * Counts finished reconciles (the operator's onTimings fires once per reconcile): the signal that
+ * the operator really looked, which every "nothing changed" check waits for instead of a sleep.
+ */
+export function reconcileCounter() {
+  let n = 0;
+  return {
+    onTimings: () => void n++,
+    get count() {
+      return n;
+    },
+    /** Waits until `more` reconciles have finished after this call. */
+    async more(more: number, what = `${more} more reconciles`): Promise<void> {
+      const target = n + more;
+      await waitFor(what, () => n >= target, 30_000);
+    },
+  };
 }
 
 /** Waits until Ready=True for the current generation; returns the config. */

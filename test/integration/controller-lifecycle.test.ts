@@ -18,7 +18,7 @@ import {
   runOperator,
   secretData,
   seedConfig,
-  sleep,
+  reconcileCounter,
   waitFor,
   waitReady,
 } from './controller-fixtures.js';
@@ -68,10 +68,10 @@ test('a SAN change rolls only that Deployment; an operator restart rolls nothing
   };
   const settled = await snapshot();
   await op.stop();
-  const op2 = await runOperator(t, ns);
-  await sleep(500);
-  await op2.idle();
-  await sleep(2500); // past a resync (2 s in tests)
+  const restarted = reconcileCounter();
+  const op2 = await runOperator(t, ns, { onTimings: restarted.onTimings });
+  // Positive control: the new process reconciled, first sync and a resync (2 s in tests), before "nothing changed".
+  await restarted.more(2, 'the restarted operator to reconcile twice');
   await op2.idle();
   t.deepEqual(await snapshot(), settled);
   t.deepEqual(await rsCounts(ns), after);
@@ -152,7 +152,7 @@ test('deletion removes only the operator fields; the garbage collector takes the
     60_000,
     250,
   );
-  t.pass();
+  t.deepEqual((await clients().core.listNamespacedSecret({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=hono-tls-operator' })).items, []);
 });
 
 test('a missing Deployment and Service are reported, the others are wired, and each is picked up within seconds of appearing', async (t) => {
@@ -296,7 +296,8 @@ test('renewal: once the clock passes notAfter - renewBefore, leaves are re-issue
   const ns = await withNamespace(t, 'ctrl-renew');
   await applyStack(ns, ['http']);
   const clock = new ManualClock(new Date());
-  await runOperator(t, ns, { clock, resyncMs: 1000 });
+  const reconciles = reconcileCounter();
+  await runOperator(t, ns, { clock, resyncMs: 1000, onTimings: reconciles.onTimings });
   const cfg = seedConfig(ns, 'hono', { certificate: { duration: '2160h', renewBefore: '720h' } });
   cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
   await applyObjects([cfg], ns);
@@ -305,7 +306,8 @@ test('renewal: once the clock passes notAfter - renewBefore, leaves are re-issue
   const fp = first.status!.components![0]!.fingerprint;
   // 59 days later: not yet due (renewal at 90 - 30 = 60 days); a resync keeps the certificate.
   clock.advance(59 * 86400_000);
-  await sleep(2500);
+  // Positive control: a reconcile after the clock moved looked at the leaf (it renews one day later, below).
+  await reconciles.more(2, 'two reconciles after the clock moved');
   t.is((await getConfig(ns)).status!.components![0]!.fingerprint, fp);
   clock.advance(1 * 86400_000 + 60_000);
   const renewed = await waitFor('a new certificate', async () => {
@@ -314,8 +316,11 @@ test('renewal: once the clock passes notAfter - renewBefore, leaves are re-issue
   }, 15_000);
   const notAfter = Date.parse(renewed.status!.components![0]!.notAfter!);
   t.true(Math.abs(notAfter - (clock.now().getTime() + 90 * 86400_000)) < 5000, 'the new leaf lives 90 days from the (manual) now');
-  await waitFor('the rollout of the renewed material', async () => (await replicaSets(ns, 'hono-adapter-http-vertx')).length === rs + 1);
-  t.pass();
+  const rollouts = await waitFor('the rollout of the renewed material', async () => {
+    const n = (await replicaSets(ns, 'hono-adapter-http-vertx')).length;
+    return n === rs + 1 ? n : undefined;
+  });
+  t.is(rollouts, rs + 1);
 });
 
 test('a changed store password (passwordSecretRef) rebuilds the stores and rolls the Deployment', async (t) => {

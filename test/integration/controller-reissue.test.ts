@@ -7,7 +7,7 @@ import type { ComponentSpec } from '../../operator/api/v1alpha1.js';
 import { CertificateAuthority } from '../../operator/pki/ca.js';
 import { systemClock } from '../../operator/runtime/clock.js';
 import { applyObjects, withNamespace } from '../helpers/cluster.js';
-import { clients, deployment, getConfig, leafOf, replicaSets, runOperator, secretData, seedConfig, sleep, waitFor, waitReady, applyStack } from './controller-fixtures.js';
+import { clients, deployment, getConfig, leafOf, reconcileCounter, replicaSets, runOperator, secretData, seedConfig, waitFor, waitReady, applyStack } from './controller-fixtures.js';
 
 const HTTP = 'hono-adapter-http-vertx';
 
@@ -28,7 +28,7 @@ async function fighter(t: ExecutionContext, ns: string) {
           // a conflict with the operator's write: read again
         }
       }
-      await sleep(100);
+      await new Promise((r) => setTimeout(r, 100)); // the other party's pace
     }
   })();
   state.stop = async () => {
@@ -50,7 +50,8 @@ for (const [label, component] of CASES) {
   test(`${label}: Ready, and the Deployment stays put; a real change still rolls it`, async (t) => {
     const ns = await withNamespace(t, 'reissue-settle');
     await applyStack(ns, ['http']);
-    await runOperator(t, ns, { resyncMs: 500 });
+    const counter = reconcileCounter();
+    await runOperator(t, ns, { resyncMs: 500, onTimings: counter.onTimings });
     const cfg = seedConfig(ns);
     cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http').map((c) => ({ ...c, ...component }));
     await applyObjects([cfg], ns);
@@ -64,8 +65,8 @@ for (const [label, component] of CASES) {
     else t.regex(leaf.subjectAltName!, /IP Address:0:0:0:0:0:0:0:1/);
     const secretRv = (await clients().core.readNamespacedSecret({ name: 'hono-http-tls', namespace: ns })).metadata!.resourceVersion;
 
-    // A window of many resyncs (every 500 ms): nothing moves.
-    await sleep(4000);
+    // A window of many reconciles (a resync every 500 ms), each of which could re-issue: nothing moves.
+    await counter.more(8);
     t.deepEqual(await rollout(ns), settled, 'no new generation, no new ReplicaSet');
     const now = await getConfig(ns);
     t.is(now.status!.components![0]!.fingerprint, ready.status!.components![0]!.fingerprint, 'no new certificate');
@@ -79,7 +80,7 @@ for (const [label, component] of CASES) {
       return r.replicaSets === settled.replicaSets + 1 && r.generation > settled.generation ? r : undefined;
     });
     await waitReady(ns);
-    await sleep(3000);
+    await counter.more(6);
     t.deepEqual(await rollout(ns), moved, 'and then it stays put again');
   });
 }
@@ -88,7 +89,8 @@ test('a certificate someone else keeps replacing: the loop guard stops issuing w
   const ns = await withNamespace(t, 'reissue-loop');
   await applyStack(ns, ['http']);
   // No floor, 3 re-issues per hour: the guard, not the floor, is what stops this.
-  await runOperator(t, ns, { resyncMs: 500, reissueLimits: { floorMs: 0, windowMs: 3600_000, maxReissues: 3 } });
+  const counter = reconcileCounter();
+  await runOperator(t, ns, { resyncMs: 500, onTimings: counter.onTimings, reissueLimits: { floorMs: 0, windowMs: 3600_000, maxReissues: 3 } });
   const cfg = seedConfig(ns);
   cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
   await applyObjects([cfg], ns);
@@ -117,7 +119,7 @@ test('a certificate someone else keeps replacing: the loop guard stops issuing w
   t.false(history.includes('BEGIN'), 'no key material in the annotation');
   const before = await rollout(ns);
   const overwritesBefore = fight.overwrites;
-  await sleep(4000);
+  await counter.more(8, 'eight reconciles while the other party keeps trying');
   t.is(fight.overwrites, overwritesBefore, 'the other party had nothing left to overwrite: the operator wrote no certificate');
   t.deepEqual(await rollout(ns), before, 'no rollout while stopped');
   const after = await clients().core.readNamespacedSecret({ name: 'hono-http-tls', namespace: ns });

@@ -8,7 +8,7 @@ import { applyObjects, apiserverRequestCounts, withNamespace } from '../helpers/
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { ManualClock } from '../../operator/runtime/clock.js';
-import { STACK, applyStack, clients, getConfig, replicaSets, runOperator, seedConfig, sleep, waitFor, waitReady } from './controller-fixtures.js';
+import { STACK, applyStack, clients, getConfig, reconcileCounter, replicaSets, runOperator, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
 let cp: ControlPlane | undefined;
 
@@ -61,7 +61,9 @@ test.serial('after Ready: a resync window and an operator restart write nothing,
     for (const s of STACK) if ((await replicaSets(ns, s.deployment)).length !== 2) return false;
     return true;
   });
-  await sleep(1500);
+  // Settled: a resync after the rollouts ran (1 s resyncs), and nothing is queued.
+  const settledAt = timings.length;
+  await waitFor('a resync after the rollouts', () => timings.length >= settledAt + 1, 30_000);
   await op.idle();
   const first = timings.find((x) => x.issueMs > 0)!;
   t.log(
@@ -76,7 +78,8 @@ test.serial('after Ready: a resync window and an operator restart write nothing,
   t.true((setup['POST secrets'] ?? 0) >= 9, 'CA, password and 7 component Secrets were created');
   t.true(Object.keys(setup).some((k) => k.endsWith(' deployments')), 'Deployments were applied');
   const resyncsBefore = timings.length;
-  await sleep(5000);
+  // The window is three resyncs long; that they ran is the positive control for "no writes".
+  await waitFor('three resyncs', () => timings.length - resyncsBefore >= 3, 30_000);
   await op.idle();
   const c1 = await apiserverRequestCounts();
   t.true(timings.length - resyncsBefore >= 3, `resyncs ran (${timings.length - resyncsBefore})`);
@@ -93,8 +96,10 @@ test.serial('after Ready: a resync window and an operator restart write nothing,
   t.true(cachedKinds < resyncs, `Secrets, Deployments and Services come from the caches (${cachedKinds} GETs in ${resyncs} resyncs)`);
 
   await op.stop();
-  const op2 = await runOperator(t, ns, { resyncMs: 1000 });
-  await sleep(3000);
+  const restarted = reconcileCounter();
+  const op2 = await runOperator(t, ns, { resyncMs: 1000, onTimings: restarted.onTimings });
+  // Positive control: the restarted operator reconciled (first sync and two resyncs), and wrote nothing.
+  await restarted.more(3, 'the restarted operator to reconcile three times');
   await op2.idle();
   const c2 = await apiserverRequestCounts();
   t.deepEqual(writes(c1, c2), {}, 'no writes after a restart');
@@ -126,7 +131,8 @@ test.serial('a CA 10 days from its end, default settings: one re-issue, then zer
   const ns = await withNamespace(t, 'ctrl-ca-end');
   await applyStack(ns, ['http']);
   const clock = new ManualClock(new Date());
-  const op = await runOperator(t, ns, { clock, resyncMs: 1000 });
+  const counter = reconcileCounter();
+  const op = await runOperator(t, ns, { clock, resyncMs: 1000, onTimings: counter.onTimings });
   const cfg = seedConfig(ns);
   cfg.spec.components = cfg.spec.components.filter((c) => c.name === 'http');
   await applyObjects([cfg], ns);
@@ -150,7 +156,8 @@ test.serial('a CA 10 days from its end, default settings: one re-issue, then zer
   await waitFor('a CaExpiresSoon Warning event', async () =>
     (await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'CaExpiresSoon' && e.type === 'Warning'),
   10_000);
-  await sleep(1500);
+  // Two more reconciles (resync every second) after the event: the re-issue's writes are all done.
+  await counter.more(2);
   await op.idle();
   const c1 = await apiserverRequestCounts();
   // Positive control: the counter saw the re-issue (Secret replaced, Deployment applied, status written).
@@ -159,13 +166,10 @@ test.serial('a CA 10 days from its end, default settings: one re-issue, then zer
   t.true((reissue['PUT secrets'] ?? 0) >= 1, 'the component Secret was rewritten');
   t.true((reissue['APPLY deployments'] ?? 0) >= 1, 'the Deployment was applied');
 
-  const reconciles = async () => (await op.metrics.reconcileTotal.get()).values.reduce((a, v) => a + v.value, 0);
-  const resyncsBefore = await reconciles();
-  await sleep(5000);
+  // The window: five reconciles that each could have re-issued (the signal, not a sleep).
+  await counter.more(5, 'five reconciles in the CA\'s last renewBefore window');
   await op.idle();
   const c2 = await apiserverRequestCounts();
-  const resyncs = (await reconciles()) - resyncsBefore;
-  t.true(resyncs >= 3, `reconciles ran in the window (${resyncs})`);
   t.deepEqual(writes(c1, c2), {}, 'no writes in the CA\'s last renewBefore window');
   const end = await getConfig(ns);
   t.is(end.status!.components![0]!.fingerprint, renewed.status!.components![0]!.fingerprint, 'no further certificate');

@@ -9,19 +9,9 @@ import yaml from 'js-yaml';
 import { kubectl } from '../helpers/cluster.js';
 import { rolloutGap } from '../helpers/rollouts.js';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STACK = 'examples/hono-stack.yaml';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 const stackDeployments = (): k8s.V1Deployment[] =>
   (yaml.loadAll(fs.readFileSync(STACK, 'utf8')) as { kind?: string }[]).filter(
@@ -46,7 +36,7 @@ async function namespace(t: { teardown(fn: () => unknown): void }, prefix: strin
   await core.createNamespace({ body: { metadata: { name } } });
   t.teardown(() => core.deleteNamespace({ name }).catch(() => undefined));
   // Pods need the namespace's default ServiceAccount, which kube-controller-manager makes.
-  await until('the default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => undefined), 30_000);
+  await waitFor('the default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => undefined), 30_000);
   return name;
 }
 
@@ -55,7 +45,7 @@ async function rolledOut(ns: string, name: string, timeoutMs = 120_000): Promise
   const t0 = performance.now();
   let last = '';
   try {
-    const d = await until(
+    const d = await waitFor(
       `Deployment ${ns}/${name} to complete its rollout`,
       async () => {
         const d = await apps.readNamespacedDeployment({ name, namespace: ns });
@@ -118,7 +108,7 @@ test('the example stack rolls out to completion on fake nodes, and a pod-templat
   t.log(`one Deployment's rollout after a pod-template change: ${(ms / 1000).toFixed(1)}s`);
   t.is(d.metadata?.generation, 2);
   // The old pods are deleted (not just unready): KWOK finishes their deletion.
-  await until(
+  await waitFor(
     'the old pods to be deleted',
     async () => {
       const uids = new Set((await podsOf(ns, target)).map((p) => p.metadata?.uid));
@@ -158,7 +148,7 @@ test('a rollout that no node can take stays incomplete past its progress deadlin
   t.is(patched.code, 0, patched.stderr);
 
   // kube-controller-manager's own verdict after 15s without progress.
-  const stuck = await until(
+  const stuck = await waitFor(
     'the Deployment to report ProgressDeadlineExceeded',
     async () => {
       const x = await apps.readNamespacedDeployment({ name, namespace: ns });
@@ -191,7 +181,7 @@ test('a rollout that no node can take stays incomplete past its progress deadlin
   t.teardown(() => label(null).catch(() => undefined));
   await label(pool);
   await rolledOut(ns, name);
-  await until(
+  await waitFor(
     'the old pod to be deleted',
     async () => ((await podsOf(ns, name)).some((p) => p.metadata?.uid === oldPod?.metadata?.uid) ? undefined : true),
     60_000,

@@ -12,18 +12,8 @@ import {
   withNamespace,
 } from '../helpers/cluster.js';
 import { pinnedVersions } from '../controlplane/controlplane.js';
+import { waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 // A small test-only CRD (the project's own CRDs live in crds/ and are tested elsewhere).
 const GROUP = 'harness.test.hono-tls-operator.io';
@@ -145,7 +135,7 @@ test('kube-controller-manager makes a ReplicaSet for a Deployment, and a second 
     (await apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: 'app=web' })).items;
 
   await applyObjects([deployment('registry.example/web:1')]);
-  const first = await eventually('the first ReplicaSet', async () => {
+  const first = await waitFor('the first ReplicaSet', async () => {
     const rs = await replicaSets();
     return rs.length === 1 ? rs[0] : undefined;
   });
@@ -153,7 +143,7 @@ test('kube-controller-manager makes a ReplicaSet for a Deployment, and a second 
   t.is(first.spec?.template?.spec?.containers[0]?.image, 'registry.example/web:1');
 
   await applyObjects([deployment('registry.example/web:2')]);
-  const all = await eventually('a second ReplicaSet after the pod-template change', async () => {
+  const all = await waitFor('a second ReplicaSet after the pod-template change', async () => {
     const rs = await replicaSets();
     return rs.length === 2 ? rs : undefined;
   });

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import yaml from 'js-yaml';
 import { kubectl } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const CRD_FILE = 'crds/hono.eclipse.org_honotlsconfigs.yaml';
 export const CRD_NAME = 'honotlsconfigs.hono.eclipse.org';
@@ -28,12 +29,10 @@ async function install(): Promise<void> {
   if (w.code !== 0) throw new Error(`${CRD_NAME} not Established: ${w.stderr}`);
   // The apiserver swaps its validators a moment after the update: wait until a CEL rule bites.
   const probe = JSON.stringify({ apiVersion: 'hono.eclipse.org/v1alpha1', kind: 'HonoTlsConfig', metadata: { name: 'probe', namespace: 'default' }, spec: { issuer: {}, components: [{ name: 'a', type: 'client' }] } });
-  for (let i = 0; i < 50; i++) {
+  await waitFor(`${CRD_NAME}: the CEL rules enforced after installing ${CRD_FILE}`, async () => {
     const p = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe });
-    if (p.code !== 0 && /exactly one of issuer/.test(p.stderr)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${CRD_NAME}: the CEL rules are not enforced after installing ${CRD_FILE}`);
+    return p.code !== 0 && /exactly one of issuer/.test(p.stderr);
+  }, 10_000);
 }
 
 /** Installs the CRD as written unless the installed one already is. */

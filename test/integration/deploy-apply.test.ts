@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { kubectl, withNamespace } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 import { findObject, renderKustomize, type K8sObject } from './deploy-render.js';
 
 const repo = process.cwd();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('deploy/crds is the current copy of crds/ (run deploy/sync-crds.sh after a CRD change)', (t) => {
   const src = fs.readdirSync(path.join(repo, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
@@ -63,14 +63,14 @@ test('the operator Deployment runs non-root, read-only, no capabilities, Runtime
 /** Waits until the Deployment's ReplicaSet managed to create a Pod (admission passed). */
 async function podCreated(t: { log: (...a: unknown[]) => void }, namespace: string): Promise<{ ok: boolean; why: string }> {
   let why = '';
-  for (let i = 0; i < 60; i++) {
+  const verdict = await waitFor('a Pod, or a PodSecurity refusal', async () => {
     const pods = await kubectl(['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/name=hono-tls-operator', '-o', 'name']);
     if (pods.stdout.trim()) return { ok: true, why: pods.stdout.trim() };
     const ev = await kubectl(['get', 'events', '-n', namespace, '--field-selector', 'reason=FailedCreate', '-o', 'jsonpath={.items[*].message}']);
     why = ev.stdout;
-    if (why.includes('violates PodSecurity')) return { ok: false, why };
-    await sleep(500);
-  }
+    return why.includes('violates PodSecurity') ? { ok: false, why } : undefined;
+  }, 30_000, 500).catch(() => undefined);
+  if (verdict) return verdict;
   t.log(why);
   return { ok: false, why: why || 'no Pod within 30 s' };
 }

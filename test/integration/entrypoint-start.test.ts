@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { installCrds, withNamespace } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const repo = process.cwd();
@@ -59,27 +60,27 @@ test('the image start command: built entry point + production dependencies only;
     if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  let started: { metrics?: string; health?: string } | undefined;
-  for (let i = 0; i < 100 && !started; i++) {
-    for (const line of out.split('\n')) {
-      try {
-        const j = JSON.parse(line) as { message?: string; metrics?: string; health?: string };
-        if (j.message === 'started') started = j;
-      } catch {
-        /* not a JSON line */
+  const started = await waitFor(
+    'the "started" log line',
+    () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}; output:\n${out}`);
+      for (const line of out.split('\n')) {
+        try {
+          const j = JSON.parse(line) as { message?: string; metrics?: string; health?: string };
+          if (j.message === 'started') return j;
+        } catch {
+          /* not a JSON line */
+        }
       }
-    }
-    if (child.exitCode !== null) break;
-    if (!started) await sleep(200);
-  }
+      return undefined;
+    },
+    20_000,
+    200,
+  ).catch(() => undefined);
   t.truthy(started?.health, `no "started" log line with the endpoints; output:\n${out}`);
   t.truthy(started?.metrics);
 
-  let ready = 0;
-  for (let i = 0; i < 100 && ready !== 200; i++) {
-    ready = await fetch(`${started!.health}/readyz`).then((r) => r.status, () => 0);
-    if (ready !== 200) await sleep(200);
-  }
+  const ready = await waitFor('/readyz 200', async () => ((await fetch(`${started!.health}/readyz`)).status === 200 ? 200 : undefined), 20_000, 200).catch(() => 0);
   t.is(ready, 200, `/readyz never answered 200; output:\n${out}`);
   t.is((await fetch(`${started!.health}/healthz`)).status, 200);
   const metrics = await (await fetch(`${started!.metrics}/metrics`)).text();

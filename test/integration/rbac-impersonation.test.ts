@@ -6,7 +6,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type Ku
 import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
-import { waitReady } from './controller-fixtures.js';
+import { waitFor, waitReady } from './controller-fixtures.js';
 import { applyObjects, applyYamlFile, impersonatedKubeConfig, installCrds, withNamespace } from '../helpers/cluster.js';
 import { renderKustomize, type K8sObject } from './deploy-render.js';
 
@@ -14,16 +14,17 @@ const SA = 'hono-tls-operator';
 
 /** The HTTP status of a call; 429 (a new CRD's watch cache still initializing) is retried. */
 async function status(call: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; ; i++) {
+  const code = async () => {
     try {
       await call();
       return 200;
     } catch (e) {
-      const code = (e as { code?: number }).code ?? -1;
-      if (code !== 429 || i >= 50) return code;
-      await new Promise((r) => setTimeout(r, 200));
+      return (e as { code?: number }).code ?? -1;
     }
-  }
+  };
+  let last = 429;
+  await waitFor('an answer other than 429', async () => (last = await code()) !== 429, 10_000, 200).catch(() => undefined);
+  return last;
 }
 
 /** Runs the operator as `kc` on the example stack in `ns` until the seed config is Ready. */

@@ -8,13 +8,14 @@
 #      test/provision/lib.sh and declare Debian packages with need_debian, e.g. Maven, then
 #      fetch what it needs into ~/.cache/hono-tls-operator).
 #   3. The control plane binaries (test/controlplane/build.sh: built from Go modules into
-#      ~/.cache/hono-tls-operator/controlplane once; nothing when cached or KUBEBUILDER_ASSETS).
+#      ~/.cache/hono-tls-operator/controlplane once; nothing when cached or KUBEBUILDER_ASSETS),
+#      and its opt-in parts (build.sh pods: kube-scheduler + KWOK; build.sh certmanager).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=lib.sh
 source "$root/test/provision/lib.sh"
 cache=${HONO_CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hono-tls-operator/controlplane}
-provision_say "installs what the tests need if missing: JDK, openssl, Maven, python3-qpid-proton (Debian packages, system-wide via apt-get), peers' test/peers/*/provision.sh, control plane binaries (into $cache)"
+provision_say "installs what the tests need if missing: JDK, openssl, Maven, python3-qpid-proton (Debian packages, system-wide via apt-get), peers' test/peers/*/provision.sh, control plane binaries incl. kube-scheduler, KWOK and cert-manager's controllers (built from Go modules into $cache)"
 
 need_debian "java/javac/keytool" 'command -v java && command -v javac && command -v keytool' jdk
 need_debian "openssl" 'command -v openssl' openssl
@@ -33,3 +34,6 @@ done
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
 bash "$root/test/controlplane/build.sh" >/dev/null
+# Opt-in parts some tests start: kube-scheduler + KWOK (Pods that really roll) and cert-manager's controllers.
+bash "$root/test/controlplane/build.sh" pods >/dev/null
+bash "$root/test/controlplane/build.sh" certmanager >/dev/null

@@ -225,7 +225,7 @@ export interface components {
                      * @enum {string}
                      */
                     format?: "pem" | "jks" | "pkcs12";
-                    /** @description Secret key holding the store password (for jks/pkcs12 trust stores and PKCS12 key stores). When absent, the operator generates a password into the Secret `<name>-store-password` (key `password`). */
+                    /** @description Secret key holding the store password (for jks/pkcs12 trust stores and PKCS12 key stores). When absent, the operator generates a password into the Secret `<name>-store-password` (key `password`). It must be a Secret of your own: not one the operator manages or a HonoTlsConfig owns, not of type kubernetes.io/tls, and not a key that holds TLS material. */
                     passwordSecretRef?: {
                         /**
                          * @description Key in the Secret. Default `password`.

@@ -148,3 +148,23 @@ test('the earliest delayed add wins; shutdown clears timers', async (t) => {
   await sleep(40);
   t.is(runs, 1);
 });
+
+test('an observer that throws neither breaks the queue nor vanishes: its error reaches onObserverError', async (t) => {
+  const runs: string[] = [];
+  const observed: Array<{ key: string; error: string }> = [];
+  const q = new WorkQueue({
+    concurrency: 1,
+    baseDelayMs: 10,
+    maxDelayMs: 100,
+    handler: async (k) => void runs.push(k),
+    onDone: (k) => {
+      if (k === 'a') throw new Error('metrics broke');
+    },
+    onObserverError: (key, error) => observed.push({ key, error: String(error) }),
+  });
+  q.add('a');
+  q.add('b');
+  await q.idle();
+  t.deepEqual(runs, ['a', 'b'], 'the queue went on');
+  t.deepEqual(observed, [{ key: 'a', error: 'Error: metrics broke' }]);
+});

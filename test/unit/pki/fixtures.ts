@@ -1,7 +1,7 @@
 // Shared test material: a CA per algorithm, two components' leaves (server and client) and every store,
 // written to a temp dir so real peers (openssl, keytool, Java, Node tls) can read them.
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -127,4 +127,34 @@ export function nodeClient(options: tls.ConnectionOptions): Promise<{ ok: boolea
       else resolve({ ok: false, error: 'closed without OK' });
     });
   });
+}
+
+/**
+ * A chain made by openssl: a self-signed root and a CA under it (each with the given extension
+ * lines), and a reference leaf for `leaf`'s names signed by openssl itself. `verify(file)` runs
+ * `openssl verify -x509_strict -purpose sslserver` against the chain.
+ */
+export async function opensslChain(opts: { root: string[]; ca: string[]; sections?: string; leaf: { cn: string; dns: string; ip: string } }) {
+  const dir = await mkdtemp(join(tmpdir(), 'pki-chain-'));
+  const p = (n: string) => join(dir, n);
+  const openssl = async (args: string[]) => {
+    const r = await run('openssl', args);
+    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  const ext = async (name: string, lines: string[]) => {
+    await writeFile(p(name), `[ext]\n${[...lines, 'subjectKeyIdentifier=hash', 'authorityKeyIdentifier=keyid'].join('\n')}\n${opts.sections ?? ''}`);
+    return p(name);
+  };
+  const key = (n: string) => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', p(n)]);
+  await Promise.all([key('root.key'), key('ca.key'), key('leaf.key')]);
+  const rootExt = await ext('root.cnf', opts.root);
+  await openssl(['req', '-x509', '-new', '-key', p('root.key'), '-out', p('root.crt'), '-subj', '/O=Corp/CN=Corp Root', '-days', '10', '-config', rootExt, '-extensions', 'ext', '-batch']);
+  await openssl(['req', '-new', '-key', p('ca.key'), '-out', p('ca.csr'), '-subj', '/O=Corp/CN=Corp Issuing', '-batch', '-config', rootExt]);
+  await openssl(['x509', '-req', '-in', p('ca.csr'), '-CA', p('root.crt'), '-CAkey', p('root.key'), '-CAcreateserial', '-out', p('ca.crt'), '-days', '5', '-extfile', await ext('ca.cnf', opts.ca), '-extensions', 'ext']);
+  await openssl(['req', '-new', '-key', p('leaf.key'), '-out', p('leaf.csr'), '-subj', `/O=Eclipse IoT/OU=Hono/CN=${opts.leaf.cn}`, '-batch', '-config', rootExt]);
+  const leafExt = await ext('leaf.cnf', ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=DNS:${opts.leaf.dns},IP:${opts.leaf.ip}`]);
+  await openssl(['x509', '-req', '-in', p('leaf.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('leaf.crt'), '-days', '2', '-extfile', leafExt, '-extensions', 'ext']);
+  const verify = (file: string) => run('openssl', ['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', p('root.crt'), '-untrusted', p('ca.crt'), file]);
+  const [certPem, keyPem, chainPem] = (await Promise.all(['ca.crt', 'ca.key', 'root.crt'].map((n) => readFile(p(n), 'utf8')))) as [string, string, string];
+  return { p, verify, certPem, keyPem, chainPem };
 }

@@ -1,0 +1,210 @@
+// The certificate lifecycle on a control plane whose Deployments really roll (kube-scheduler +
+// KWOK): one phased CA key replacement of a small stack (each Deployment rolls exactly 3 times and
+// only the new CA stays trusted), a renew trigger (each Deployment rolls once), a rollout that can
+// never complete (RolloutStuck naming it; the rotation waits, then goes on once it is fixed), and
+// bad trigger values (a clear status, nothing happens, with a positive control).
+import test, { type ExecutionContext } from 'ava';
+import { X509Certificate } from 'node:crypto';
+import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import { clusterWith } from '../controlplane/cluster-with.js';
+import { withNamespace } from '../helpers/cluster.js';
+import { applyObjects } from '../helpers/cluster.js';
+import { STACK, applyStack, clients, getConfig, runOperator, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
+
+test.before(async () => {
+  const cluster = await clusterWith({ pods: true });
+  // The fixtures talk to HONO_TEST_KUBECONFIG: point them at the cluster with pods (this worker only).
+  process.env.HONO_TEST_KUBECONFIG = cluster.kubeconfigPath;
+});
+
+const PARTS = ['auth', 'server', 'http'] as const;
+const deploymentsOf = (parts: readonly string[]) => STACK.filter((s) => parts.includes(s.component)).map((s) => s.deployment);
+
+function smallConfig(ns: string, parts: readonly string[]): HonoTlsConfig {
+  const cfg = seedConfig(ns);
+  cfg.spec.components = cfg.spec.components.filter((c) => parts.includes(c.name));
+  return cfg;
+}
+
+/** Independent of the operator's own check: complete as `kubectl rollout status` means it, with old pods gone. */
+function complete(d: V1Deployment): boolean {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  return (
+    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+    s.updatedReplicas === want &&
+    s.readyReplicas === want &&
+    s.availableReplicas === want &&
+    s.replicas === want
+  );
+}
+
+const revision = async (ns: string, name: string) =>
+  Number((await clients().apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+const replicaSetCount = async (ns: string, name: string) =>
+  (await clients().apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: `app=${name}` })).items.length;
+
+async function allRolledOut(ns: string, names: string[], timeoutMs = 120_000): Promise<void> {
+  await waitFor(`rollouts of ${names.join(', ')} to complete`, async () => {
+    for (const n of names) if (!complete(await clients().apps.readNamespacedDeployment({ name: n, namespace: ns }))) return false;
+    return true;
+  }, timeoutMs, 250);
+}
+
+async function annotate(ns: string, annotations: Record<string, string | null>): Promise<void> {
+  await clients().custom.patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'hono', body: { metadata: { annotations } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+async function counts(ns: string, names: string[]): Promise<Map<string, { rev: number; rs: number }>> {
+  return new Map(await Promise.all(names.map(async (n) => [n, { rev: await revision(ns, n), rs: await replicaSetCount(ns, n) }] as const)));
+}
+
+const certsOf = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
+
+async function setUp(t: ExecutionContext, prefix: string, parts: readonly string[], opts: Parameters<typeof runOperator>[2] = {}) {
+  const ns = await withNamespace(t, prefix);
+  await applyStack(ns, [...parts]);
+  const op = await runOperator(t, ns, { resyncMs: 2000, ...opts });
+  await applyObjects([smallConfig(ns, parts)], ns);
+  const ready = await waitReady(ns, 'hono', 120_000);
+  await allRolledOut(ns, deploymentsOf(parts));
+  return { ns, op, ready };
+}
+
+test('a rotate-ca token runs one phased key replacement: every Deployment rolls exactly 3 times, the phases go in order, only the new CA stays trusted; the same token again does nothing', async (t) => {
+  const { ns, op, ready } = await setUp(t, 'rot-full', PARTS);
+  const names = deploymentsOf(PARTS);
+  const before = await counts(ns, names);
+  const oldFp = ready.status!.ca!.fingerprint!;
+
+  await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'rotation-1' });
+  const phases: string[] = [];
+  const done = await waitFor(
+    'the rotation to finish',
+    async () => {
+      const c = await getConfig(ns);
+      const p = c.status?.rotation?.phase;
+      if (p && phases.at(-1) !== p) phases.push(p);
+      return c.status?.lastRotateToken === 'rotation-1' && !c.status.rotation && c.status.phase === 'Ready' && c.status.ca?.fingerprint !== oldFp ? c : undefined;
+    },
+    240_000,
+    200,
+  );
+  await allRolledOut(ns, names);
+  t.log(`phases seen: ${phases.join(' -> ')}`);
+  t.deepEqual(phases.filter((p, i) => phases.indexOf(p) === i), phases, 'no phase came back');
+  t.true(phases.every((p, i) => i === 0 || ['TrustBoth', 'ReissueLeaves', 'DropOld'].indexOf(p) > ['TrustBoth', 'ReissueLeaves', 'DropOld'].indexOf(phases[i - 1]!)), 'phases in order');
+
+  const after = await counts(ns, names);
+  for (const n of names) {
+    t.is(after.get(n)!.rev - before.get(n)!.rev, 3, `${n}: 3 new revisions`);
+    t.is(after.get(n)!.rs - before.get(n)!.rs, 3, `${n}: 3 new ReplicaSets`);
+  }
+  // Only the new CA in the bundles; every leaf signed by it.
+  const ca = await secretData(ns, 'hono-ca');
+  t.falsy(ca['previous.crt'], 'the old CA certificate is gone from the CA Secret');
+  t.falsy(ca['next-tls.key'], 'no next CA left behind');
+  const caCerts = certsOf(ca['tls.crt']!.toString() + (ca['ca.crt']?.toString() ?? ''));
+  const caFps = new Set(caCerts.map((c) => c.fingerprint256));
+  for (const comp of done.status!.components!) {
+    const data = await secretData(ns, comp.secretName!);
+    const bundle = certsOf(data['ca.crt']!.toString());
+    t.deepEqual(new Set(bundle.map((c) => c.fingerprint256)), caFps, `${comp.name}: the bundle holds exactly the new CA`);
+    const leaf = certsOf(data['tls.crt']!.toString())[0]!;
+    t.true(leaf.verify(caCerts[0]!.publicKey), `${comp.name}: leaf signed by the new CA`);
+  }
+  const events = (await clients().core.listNamespacedEvent({ namespace: ns })).items.map((e) => e.reason);
+  t.true(events.includes('RotationStarted') && events.includes('RotationPhase') && events.includes('RotationComplete'), `phase events: ${[...new Set(events)].join(', ')}`);
+
+  // The same token again (with another annotation changing, so the operator reconciles) does nothing.
+  await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'rotation-1', 'example.com/touch': '1' });
+  await waitFor('a reconcile after the touch', async () => (await getConfig(ns)).status?.observedGeneration !== undefined, 5000);
+  await new Promise((r) => setTimeout(r, 5000));
+  await op.idle();
+  const again = await counts(ns, names);
+  for (const n of names) t.is(again.get(n)!.rev, after.get(n)!.rev, `${n}: no further rollout for the same token`);
+  t.is((await getConfig(ns)).status?.ca?.fingerprint, done.status!.ca!.fingerprint, 'the CA stayed');
+});
+
+test('a renew token re-issues every leaf from the same CA and rolls each Deployment once; empty and over-long values are refused with InvalidTrigger and change nothing', async (t) => {
+  const parts = ['auth', 'http'] as const;
+  const { ns, op, ready } = await setUp(t, 'rot-renew', parts);
+  const names = deploymentsOf(parts);
+  const before = await counts(ns, names);
+
+  for (const bad of ['', 'x'.repeat(64)]) {
+    await annotate(ns, { 'hono.eclipse.org/renew': bad, 'hono.eclipse.org/rotate-ca': bad });
+    const expected = bad ? /renew is 64 characters long.*at most 63/ : /renew is empty/;
+    const c = await waitFor(`InvalidTrigger for ${JSON.stringify(bad.slice(0, 3))} in status`, async () => {
+      const c = await getConfig(ns);
+      return expected.test(c.status?.conditions?.find((x) => x.type === 'Ready')?.message ?? '') ? c : undefined;
+    }, 30_000);
+    t.regex(c.status!.conditions!.find((x) => x.type === 'Ready')!.message, /InvalidTrigger: annotation hono.eclipse.org\/rotate-ca/);
+    await op.idle();
+    t.is((await getConfig(ns)).status?.ca?.fingerprint, ready.status!.ca!.fingerprint, 'the CA is unchanged');
+    t.falsy((await getConfig(ns)).status?.lastRenewToken);
+    t.falsy((await getConfig(ns)).status?.lastRotateToken);
+  }
+  const afterBad = await counts(ns, names);
+  for (const n of names) t.is(afterBad.get(n)!.rev, before.get(n)!.rev, `${n}: bad values rolled nothing`);
+  t.true((await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'InvalidTrigger' && e.type === 'Warning'), 'an InvalidTrigger Warning event');
+
+  // Positive control: a valid renew token acts.
+  await annotate(ns, { 'hono.eclipse.org/renew': '2026-12-02', 'hono.eclipse.org/rotate-ca': null });
+  const renewed = await waitFor('the renewal to finish', async () => {
+    const c = await getConfig(ns);
+    return c.status?.lastRenewToken === '2026-12-02' && c.status.phase === 'Ready' ? c : undefined;
+  }, 120_000, 200);
+  await allRolledOut(ns, names);
+  t.is(renewed.status!.ca!.fingerprint, ready.status!.ca!.fingerprint, 'same CA');
+  for (const comp of renewed.status!.components!) {
+    const old = ready.status!.components!.find((x) => x.name === comp.name)!;
+    t.not(comp.fingerprint, old.fingerprint, `${comp.name}: re-issued`);
+  }
+  const after = await counts(ns, names);
+  for (const n of names) t.is(after.get(n)!.rev - before.get(n)!.rev, 1, `${n}: rolled exactly once`);
+  t.falsy(renewed.status!.conditions!.find((x) => x.type === 'Ready')!.message.includes('InvalidTrigger'), 'the refusal is gone once the value is valid');
+});
+
+test('a rollout that can never complete: RolloutStuck names the Deployment, the rotation waits in its phase; fixed, it finishes', async (t) => {
+  const parts = ['auth', 'http'] as const;
+  const { ns, ready } = await setUp(t, 'rot-stuck', parts, { rolloutTimeoutMs: 8000 });
+  const stuck = 'hono-adapter-http-vertx';
+  // No fake node carries this label: the new pods never schedule.
+  await clients().apps.patchNamespacedDeployment(
+    { name: stuck, namespace: ns, body: { spec: { template: { spec: { nodeSelector: { 'example.com/no-such-node': 'x' } } } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'r1' });
+  const c = await waitFor('RolloutStuck', async () => {
+    const c = await getConfig(ns);
+    const r = c.status?.conditions?.find((x) => x.type === 'Rotating');
+    return r?.status === 'True' && r.reason === 'RolloutStuck' ? c : undefined;
+  }, 90_000, 250);
+  const cond = c.status!.conditions!.find((x) => x.type === 'Rotating')!;
+  t.true(cond.message.includes(stuck), `names the Deployment: ${cond.message}`);
+  t.false(cond.message.includes('hono-service-auth ('), 'not the one that completed');
+  t.is(c.status!.rotation!.phase, 'TrustBoth');
+  t.deepEqual(c.status!.rotation!.waitingFor, [stuck]);
+  t.true((await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'RolloutStuck' && e.type === 'Warning'), 'a RolloutStuck Warning');
+  // It waits there: still TrustBoth, leaves still from the old CA.
+  await new Promise((r) => setTimeout(r, 4000));
+  const still = await getConfig(ns);
+  t.is(still.status!.rotation?.phase, 'TrustBoth', 'does not skip ahead');
+  t.deepEqual(still.status!.components!.map((x) => x.fingerprint), ready.status!.components!.map((x) => x.fingerprint), 'no leaf re-issued yet');
+
+  // Fixed by the user: the rotation goes on and finishes.
+  await clients().apps.patchNamespacedDeployment(
+    { name: stuck, namespace: ns, body: [{ op: 'remove', path: '/spec/template/spec/nodeSelector' }] },
+    setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+  );
+  await waitFor('the rotation to finish after the fix', async () => {
+    const c = await getConfig(ns);
+    return c.status?.lastRotateToken === 'r1' && !c.status.rotation && c.status.ca?.fingerprint !== ready.status!.ca!.fingerprint;
+  }, 240_000, 250);
+  t.pass();
+});
