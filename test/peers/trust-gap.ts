@@ -41,7 +41,10 @@ export interface TrustGapViolation {
 }
 
 export interface TrustGapReport {
+  /** Timer samples (every intervalMs). */
   samples: number;
+  /** Extra checks, one per change of the live pod set seen on the watch. */
+  eventChecks: number;
   /** Sum over samples of the failing pairs. */
   violations: number;
   /** Each failing pair once. */
@@ -184,7 +187,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   const watch = new Watch(kc);
   const aborts: AbortController[] = [];
   let stopped = false;
-  const follow = async (p: string, from: string | undefined, on: (obj: { metadata?: { resourceVersion?: string } }) => void): Promise<void> => {
+  const follow = async (p: string, from: string | undefined, on: (obj: { metadata?: { resourceVersion?: string } }, type: string) => void): Promise<void> => {
     let rv = from;
     while (!stopped) {
       await new Promise<void>((resolve) => {
@@ -194,7 +197,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
             { resourceVersion: rv, allowWatchBookmarks: true },
             (type, obj: { metadata?: { resourceVersion?: string } }) => {
               if (obj?.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
-              if (type === 'ADDED' || type === 'MODIFIED') on(obj);
+              if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') on(obj, type);
             },
             () => resolve(),
           )
@@ -207,8 +210,19 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
     }
   };
   const base = `/namespaces/${namespace}`;
-  void follow(`/api/v1${base}/secrets`, secrets.metadata?.resourceVersion, (s) => history.add(s as V1Secret));
-  void follow(`/apis/apps/v1${base}/deployments`, deps.metadata?.resourceVersion, (d) => noteDeployment(d as V1Deployment, Number(d.metadata?.resourceVersion), Date.now()));
+  void follow(`/api/v1${base}/secrets`, secrets.metadata?.resourceVersion, (s, type) => type !== 'DELETED' && history.add(s as V1Secret));
+  void follow(`/apis/apps/v1${base}/deployments`, deps.metadata?.resourceVersion, (d, type) => type !== 'DELETED' && noteDeployment(d as V1Deployment, Number(d.metadata?.resourceVersion), Date.now()));
+  // Pods from a watch: every change of the live set is checked (an event evaluation), and the
+  // timer samples the current set every intervalMs without waiting on the API server.
+  const pods = new Map<string, V1Pod>();
+  const podList = await core.listNamespacedPod({ namespace });
+  for (const p of podList.items) pods.set(p.metadata!.uid!, p);
+  void follow(`/api/v1${base}/pods`, podList.metadata?.resourceVersion, (p, type) => {
+    const uid = (p as V1Pod).metadata!.uid!;
+    if (type === 'DELETED') pods.delete(uid);
+    else pods.set(uid, p as V1Pod);
+    enqueue('event');
+  });
 
   const rsOwner = new Map<string, string | undefined>();
   const deploymentOf = async (pod: V1Pod): Promise<string | undefined> => {
@@ -294,6 +308,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   const distinct = new Map<string, TrustGapViolation>();
   const pairsPerChannel: Record<number, number> = {};
   let samples = 0;
+  let eventChecks = 0;
+  let lastLiveKey = '';
   let violations = 0;
   let pairsChecked = 0;
   const intervals: number[] = [];
@@ -303,10 +319,14 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   for (const c of cfg.spec.components) if (c.deployment) byDeployment.set(c.deployment.name, [...(byDeployment.get(c.deployment.name) ?? []), c]);
   const isLive = (p: V1Pod) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 
-  async function sample(): Promise<void> {
-    const pods = (await core.listNamespacedPod({ namespace })).items.filter(isLive);
+  async function sample(kind: 'timer' | 'event'): Promise<void> {
+    const livePods = [...pods.values()].filter(isLive);
+    const key = livePods.map((p) => p.metadata!.uid).sort().join(',');
+    // An event that left the live set as it was needs no check.
+    if (kind === 'event' && key === lastLiveKey) return;
+    lastLiveKey = key;
     const live: Array<{ m: PodMaterial; comps: ComponentSpec[] }> = [];
-    for (const pod of pods) {
+    for (const pod of livePods) {
       const uid = pod.metadata!.uid!;
       const dep = await deploymentOf(pod);
       const comps = dep ? byDeployment.get(dep) : undefined;
@@ -346,7 +366,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
         }
       }
     }
-    samples++;
+    if (kind === 'timer') samples++;
+    else eventChecks++;
   }
 
   function verdictOf(channel: number, clientCert: boolean, cl: PodMaterial, cc: ComponentSpec, sv: PodMaterial, sc: ComponentSpec): string | null {
@@ -365,25 +386,36 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
     return null;
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      const t = performance.now();
-      if (lastStart) intervals.push(t - lastStart);
-      lastStart = t;
+  // One evaluation at a time, in order; a timer tick that finds one queued is dropped.
+  let chain: Promise<void> = Promise.resolve();
+  let timerQueued = false;
+  function enqueue(kind: 'timer' | 'event'): void {
+    if (kind === 'timer') {
+      if (timerQueued) return;
+      timerQueued = true;
+    }
+    chain = chain.then(async () => {
+      if (kind === 'timer') {
+        timerQueued = false;
+        const t = performance.now();
+        if (lastStart) intervals.push(t - lastStart);
+        lastStart = t;
+      }
       try {
-        await sample();
+        await sample(kind);
       } catch (e) {
         errors.push(`sample: ${(e as Error).message}`);
       }
-      const left = intervalMs - (performance.now() - t);
-      if (left > 0) await sleep(left);
-    }
-  })();
+    });
+  }
+  const timer = setInterval(() => enqueue('timer'), intervalMs);
+  enqueue('timer');
 
   const report = (): TrustGapReport => {
     const sorted = [...intervals].sort((a, b) => a - b);
     return {
       samples,
+      eventChecks,
       violations,
       distinct: [...distinct.values()],
       pairsChecked,
@@ -399,7 +431,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
     report,
     stop: async () => {
       stopped = true;
-      await loop;
+      clearInterval(timer);
+      await chain;
       for (const a of aborts) a.abort();
       await fs.rm(root, { recursive: true, force: true });
       return report();
@@ -410,5 +443,5 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
 /** One line for logs: samples, pairs, violations, interval. */
 export function formatTrustGap(r: TrustGapReport): string {
   const per = Object.entries(r.pairsPerChannel).map(([ch, n]) => `#${ch}:${n}`).join(' ');
-  return `${r.samples} samples (median interval ${r.medianIntervalMs.toFixed(0)} ms, max ${r.maxIntervalMs.toFixed(0)} ms), ${r.podsSeen} pods, ${r.pairsChecked} pair checks (${per}), ${r.violations} violations in ${r.distinct.length} pairs, ${r.unresolved.length} unresolved pods`;
+  return `${r.samples} samples + ${r.eventChecks} checks on pod changes (median interval ${r.medianIntervalMs.toFixed(0)} ms, max ${r.maxIntervalMs.toFixed(0)} ms), ${r.podsSeen} pods, ${r.pairsChecked} pair checks (${per}), ${r.violations} violations in ${r.distinct.length} pairs, ${r.unresolved.length} unresolved pods`;
 }
