@@ -221,7 +221,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
     const uid = (p as V1Pod).metadata!.uid!;
     if (type === 'DELETED') pods.delete(uid);
     else pods.set(uid, p as V1Pod);
-    enqueue('event');
+    // The live set as of this event: a burst of events (or a stalled event loop) skips no state.
+    enqueue('event', [...pods.values()].filter(isLive));
   });
 
   const rsOwner = new Map<string, string | undefined>();
@@ -319,8 +320,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   for (const c of cfg.spec.components) if (c.deployment) byDeployment.set(c.deployment.name, [...(byDeployment.get(c.deployment.name) ?? []), c]);
   const isLive = (p: V1Pod) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 
-  async function sample(kind: 'timer' | 'event'): Promise<void> {
-    const livePods = [...pods.values()].filter(isLive);
+  async function sample(kind: 'timer' | 'event', snapshot?: V1Pod[]): Promise<void> {
+    const livePods = snapshot ?? [...pods.values()].filter(isLive);
     const key = livePods.map((p) => p.metadata!.uid).sort().join(',');
     // An event that left the live set as it was needs no check.
     if (kind === 'event' && key === lastLiveKey) return;
@@ -389,7 +390,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   // One evaluation at a time, in order; a timer tick that finds one queued is dropped.
   let chain: Promise<void> = Promise.resolve();
   let timerQueued = false;
-  function enqueue(kind: 'timer' | 'event'): void {
+  function enqueue(kind: 'timer' | 'event', snapshot?: V1Pod[]): void {
     if (kind === 'timer') {
       if (timerQueued) return;
       timerQueued = true;
@@ -402,7 +403,7 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
         lastStart = t;
       }
       try {
-        await sample(kind);
+        await sample(kind, snapshot);
       } catch (e) {
         errors.push(`sample: ${(e as Error).message}`);
       }
