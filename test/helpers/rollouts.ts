@@ -1,5 +1,7 @@
 // Rollouts as the tests and the bench read them on the pods control plane: complete or what is
 // missing, how many revisions a Deployment went through, and a sampler of rollouts in flight.
+// rolloutGap is written here on purpose, apart from operator/lifecycle/rollout.ts: the proofs
+// must not judge the operator with its own code.
 import { AppsV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@
 // its template's latest appearance before the pod was created.
 // resourceVersions are compared as numbers: the test control plane has one etcd, whose revision
 // they are. A pair's verdict is cached: a pod's material never changes during its life.
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs/promises';
@@ -130,8 +130,22 @@ function describe(pem: string): string {
 const pemCerts = (text: string): string => (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).join('\n') + '\n';
 
 /** The certificates in a trust store file as its reader would load them (PEM, JKS, PKCS12). */
+/** Parsed stores by content and password: pods of one template share them (an openssl run each is slow). */
+const parsedStores = new Map<string, Promise<string>>();
+
 async function trustStoreCerts(file: string, password: string | undefined): Promise<string> {
   const bytes = await fs.readFile(file);
+  const key = createHash('sha256').update(bytes).update('\0').update(password ?? '').digest('hex');
+  let p = parsedStores.get(key);
+  if (!p) {
+    p = parseStore(file, bytes, password);
+    parsedStores.set(key, p);
+    p.catch(() => parsedStores.delete(key));
+  }
+  return p;
+}
+
+async function parseStore(file: string, bytes: Buffer, password: string | undefined): Promise<string> {
   if (bytes.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) return pemCerts(bytes.toString('utf8'));
   if (password === undefined) throw new Error(`trust store ${path.basename(file)} needs a password and none is wired`);
   if (bytes.readUInt32BE(0) === 0xfeedfeed) {
@@ -220,7 +234,10 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
   void follow(`/api/v1${base}/pods`, podList.metadata?.resourceVersion, (p, type) => {
     const uid = (p as V1Pod).metadata!.uid!;
     if (type === 'DELETED') pods.delete(uid);
-    else pods.set(uid, p as V1Pod);
+    else {
+      pods.set(uid, p as V1Pod);
+      if ((p as V1Pod).metadata?.annotations?.[TLS_DIGEST_ANNOTATION]) void materialOf(p as V1Pod).catch(() => undefined);
+    }
     // The live set as of this event: a burst of events (or a stalled event loop) skips no state.
     enqueue('event', [...pods.values()].filter(isLive));
   });
@@ -236,9 +253,26 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
     return rsOwner.get(rs);
   };
 
-  const materials = new Map<string, PodMaterial>();
+  const materials = new Map<string, Promise<PodMaterial | undefined>>();
   const firstLive = new Map<string, number>();
   const unresolved = new Set<string>();
+
+  /** A wired pod's material, worked out once (started as soon as the pod appears); undefined while its digest's appearance is unknown. */
+  function materialOf(pod: V1Pod): Promise<PodMaterial | undefined> {
+    const uid = pod.metadata!.uid!;
+    let p = materials.get(uid);
+    if (!p) {
+      p = (async () => {
+        const dep = await deploymentOf(pod);
+        const comps = dep ? byDeployment.get(dep) : undefined;
+        return dep && comps ? materialize(pod, dep, comps) : undefined;
+      })();
+      materials.set(uid, p);
+      // Not known yet: try again on the next look.
+      p.then((m) => m || materials.delete(uid), () => materials.delete(uid));
+    }
+    return p;
+  }
 
   async function materialize(pod: V1Pod, dep: string, comps: ComponentSpec[]): Promise<PodMaterial | undefined> {
     const name = pod.metadata!.name!;
@@ -333,12 +367,8 @@ export async function startTrustGapSampler(kc: KubeConfig, namespace: string, co
       const comps = dep ? byDeployment.get(dep) : undefined;
       if (!comps) continue; // not a wired Deployment's pod
       if (!firstLive.has(uid)) firstLive.set(uid, Date.now());
-      let m = materials.get(uid);
-      if (!m) {
-        m = await materialize(pod, dep!, comps);
-        if (m) materials.set(uid, m);
-        else if (Date.now() - firstLive.get(uid)! > graceMs) unresolved.add(`${pod.metadata?.name} (digest ${pod.metadata?.annotations?.[TLS_DIGEST_ANNOTATION] ?? 'none'})`);
-      }
+      const m = await materialOf(pod);
+      if (!m && Date.now() - firstLive.get(uid)! > graceMs) unresolved.add(`${pod.metadata?.name} (digest ${pod.metadata?.annotations?.[TLS_DIGEST_ANNOTATION] ?? 'none'})`);
       if (m) live.push({ m, comps });
     }
     const now = new Date().toISOString();
