@@ -72,7 +72,10 @@ export function sampleRolloutsInFlight(kc: KubeConfig, namespaces: string[] | 'a
         namespaces === 'all'
           ? (await apps.listDeploymentForAllNamespaces({})).items
           : (await Promise.all(namespaces.map((ns) => apps.listNamespacedDeployment({ namespace: ns })))).flatMap((l) => l.items);
-      const rolling = list.filter((d) => rolloutGap(d) !== null).map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`);
+      const rolling = list.flatMap((d) => {
+        const gap = rolloutGap(d);
+        return gap ? [`${d.metadata?.namespace}/${d.metadata?.name} (${gap})`] : [];
+      });
       n++;
       if (rolling.length > best.count) best = { count: rolling.length, names: rolling };
       await sleep(everyMs);
