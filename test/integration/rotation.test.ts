@@ -146,7 +146,7 @@ function operatorProcess(ns: string) {
   let p: OperatorProcess | undefined;
   let kills = 0;
   const start = async () => {
-    p = startOperatorProcess([`--kubeconfig=${cluster.kubeconfigPath}`, `--namespace=${ns}`, '--metrics-addr=127.0.0.1:0', '--health-addr=127.0.0.1:0', '--resync=5', '--log-level=warn']);
+    p = startOperatorProcess([`--kubeconfig=${cluster.kubeconfigPath}`, `--namespace=${ns}`, '--metrics-addr=127.0.0.1:0', '--health-addr=127.0.0.1:0', '--resync=5', '--log-level=info']);
     const proc = p;
     await waitFor('the operator process to start', async () => startedLine(proc) ?? (proc.child.exitCode !== null ? Promise.reject(new Error(`operator exited: ${proc.stderr()}`)) : undefined), 60_000);
   };
