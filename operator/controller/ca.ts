@@ -12,7 +12,8 @@ import { redact } from './failures.js';
 import { describeError } from './informers.js';
 import { createOwnedSecret } from './owned-secret.js';
 
-function asStrings(data: Record<string, string> | undefined): Record<string, string> {
+/** Secret data as UTF-8 strings (PEM). */
+export function asStrings(data: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(decodeData(data))) out[k] = v.toString('utf8');
   return out;

@@ -226,7 +226,7 @@ export class Reconciler {
 
 /** What the lifecycle decision lets change: a rotation step freezes the other components; a renewal forces its admitted ones. */
 function steerOf(plan: Plan, d: Decision): LifecycleSteer {
-  if (d.kind === 'rotate') return { frozen: new Set(plan.components.map((c) => c.name).filter((n) => !d.admit.includes(n))) };
+  if (d.kind === 'rotate') return { rotating: true, frozen: new Set(plan.components.map((c) => c.name).filter((n) => !d.admit.includes(n))) };
   if (d.kind === 'renew') return { force: new Map(d.admit.map((n) => [n, renewWhy(d.token)])) };
   return {};
 }

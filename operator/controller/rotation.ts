@@ -17,7 +17,8 @@ import { fingerprint } from '../pki/inspect.js';
 import { parseCertificates } from '../pki/pem.js';
 import type { Plan } from '../plan/types.js';
 import type { RotationStatus } from '../api/v1alpha1.js';
-import { decodeData, isoSeconds, type ReconcileContext } from './context.js';
+import { asStrings } from './ca.js';
+import { isoSeconds, type ReconcileContext } from './context.js';
 import { keyOf, labelValue, LAST_ROTATE_TOKEN_ANNOTATION, RENEW_ANNOTATION, ROTATE_CA_ANNOTATION, ROTATION_ANNOTATION, TRUSTED_CA_ANNOTATION, ISSUE_HISTORY_ANNOTATION } from './names.js';
 import { createOwnedSecret } from './owned-secret.js';
 import { readHistory } from './reissue-guard.js';
@@ -46,11 +47,7 @@ export function trustSecretName(configName: string): string {
   return name.length <= 253 ? name : `${labelValue(configName)}-ca-trust`;
 }
 
-function strings(secret: V1Secret | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(decodeData(secret?.data))) out[k] = v.toString('utf8');
-  return out;
-}
+const strings = (secret: V1Secret | undefined) => asStrings(secret?.data);
 
 interface Loaded {
   secret: V1Secret;

@@ -57,6 +57,8 @@ export interface LifecycleSteer {
   frozen?: Set<string>;
   /** Components to re-issue now whatever their check says, with the why recorded in their history (a renew trigger). */
   force?: Map<string, string>;
+  /** A CA rotation step: a leaf of the old CA is re-issued at once (no floor), keeping its key. */
+  rotating?: boolean;
 }
 
 export async function ensureComponentSecrets(
@@ -120,7 +122,8 @@ export async function ensureComponentSecrets(
       const limits = ctx.reissueLimits ?? DEFAULT_REISSUE_LIMITS;
       const history = readHistory(historyText);
       // A trigger or a rotation step re-issues once by design: the floor does not apply, the loop guard does.
-      const triggered = !!forced || verdict.reason === NOT_CURRENT_CA;
+      const rotated = !!steer.rotating && verdict.reason === NOT_CURRENT_CA;
+      const triggered = !!forced || rotated;
       const decision = decideReissue(history, verdict.reason, ctx.config.metadata.generation, now, limits, c.secretName, triggered);
       if (!decision.issue) {
         ctx.logger.warn('re-issue held back', { component: c.name, reason: decision.reason, why: verdict.reason });
@@ -133,7 +136,7 @@ export async function ensureComponentSecrets(
       }
       const { renewBeforeMs, ...request } = wanted;
       // A new CA re-signs the component's key: peers pinning its certificate's key (token validation) keep working.
-      const reuseKey = verdict.reason === NOT_CURRENT_CA && stored.keyPem && !forced ? { existingKeyPem: stored.keyPem } : {};
+      const reuseKey = rotated && stored.keyPem ? { existingKeyPem: stored.keyPem } : {};
       try {
         const issued = await ctx.timings.issue(() => issuer.issue({ ...request, ...reuseKey }));
         ctx.logger.info('issuing certificate', { component: c.name, why: verdict.reason, fingerprint: issued.fingerprint });

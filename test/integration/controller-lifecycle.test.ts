@@ -244,7 +244,8 @@ test('ca issuer: a missing CA Secret is reported; its watch brings the reconcile
   const data = ca.toSecretData();
   const created = Date.now();
   await clients().core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'my-ca' }, type: 'kubernetes.io/tls', stringData: data } });
-  const ready = await waitReady(ns, 'hono', 10_000);
+  // 60 s: far below the 120 s backoff and 600 s resync, so only the watch can make it, on a loaded machine too.
+  const ready = await waitReady(ns, 'hono', 60_000);
   t.log(`Ready ${((Date.now() - created) / 1000).toFixed(2)} s after the CA Secret appeared`);
   t.is(ready.status!.ca!.fingerprint, ca.fingerprint);
   const leaf = (await secretData(ns, 'hono-auth-tls'))['tls.crt']!.toString();
