@@ -18,7 +18,7 @@ export const VERSION = 'v1alpha1';
 export const KIND = 'HonoTlsConfig';
 export const PLURAL = 'honotlsconfigs';
 
-export type ProfileName = 'seed' | 'hono-0.5' | 'hono-2';
+export type ProfileName = 'seed' | 'hono-0.5' | 'hono-1' | 'hono-2';
 
 export type ComponentType =
   | 'authServer'

@@ -2,6 +2,7 @@
 // a line here (and the name in the CRD's profile enum).
 import type { ComponentType, ProfileName } from '../api/v1alpha1.js';
 import { hono05 } from './profiles/hono-0.5.js';
+import { hono1 } from './profiles/hono-1.js';
 import { hono2 } from './profiles/hono-2.js';
 import { seed } from './profiles/seed.js';
 import type { ComponentEntry, ProfileData, Unsupported } from './types.js';
@@ -28,6 +29,7 @@ export const COMPONENT_TYPES_IN_ORDER: readonly ComponentType[] = [
 export const PROFILES: Readonly<Record<ProfileName, ProfileData>> = {
   seed,
   'hono-0.5': hono05,
+  'hono-1': hono1,
   'hono-2': hono2,
 };
 

@@ -4,6 +4,7 @@ import type { HonoTlsConfig } from '../api/v1alpha1.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { EventRecorder } from './events.js';
+import type { FAILURE_REASONS } from './failures.js';
 import type { KubeClients, Timings } from './kube.js';
 import type { ObjectReader } from './reader.js';
 import type { ReissueLimits } from './reissue-guard.js';
@@ -21,9 +22,13 @@ export interface ReconcileContext {
   reissueLimits?: ReissueLimits;
 }
 
-/** A step that could not finish: a reason for status (CamelCase) and a message for people. */
+/**
+ * A step that could not finish: a reason for status (CamelCase) and a message for people. The
+ * reason is one of FAILURE_REASONS (so each has a README row and a test row), or MaterialNotReady,
+ * which only stands in for a component's own failure.
+ */
 export interface Failure {
-  reason: string;
+  reason: (typeof FAILURE_REASONS)[number] | 'MaterialNotReady';
   message: string;
   /** Retry with backoff (something may appear); false waits for a spec change. */
   retry: boolean;

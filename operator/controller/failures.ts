@@ -32,10 +32,21 @@ export const FAILURE_REASONS = [
   'PeerNotReady',
   'WaitingForSibling',
   'DeploymentMissing',
+  'DeploymentNotOptedIn',
+  'DeploymentConflict',
+  'DeploymentRejected',
   'ContainerMissing',
   'ServiceMissing',
+  'ReissueHeldBack',
+  'ReissueLoop',
   'InternalError',
 ] as const;
+
+/**
+ * Reasons of warnings: Ready stays True, the warning goes into its message and a Warning Event
+ * (reconciler.ts). Kept apart: a test for them expects Ready=True, not a failure.
+ */
+export const WARNING_REASONS = ['CaExpiresSoon'] as const;
 
 /**
  * The Failure for an error. `context` says where it happened ("component mqtt-adapter"), and

@@ -18,7 +18,7 @@ import { parseCertificates } from '../pki/pem.js';
 import type { Plan } from '../plan/types.js';
 import type { RotationStatus } from '../api/v1alpha1.js';
 import { asStrings } from './ca.js';
-import { isoSeconds, type ReconcileContext } from './context.js';
+import { isoSeconds, type Failure, type ReconcileContext } from './context.js';
 import { keyOf, labelValue, LAST_ROTATE_TOKEN_ANNOTATION, RENEW_ANNOTATION, ROTATE_CA_ANNOTATION, ROTATION_ANNOTATION, TRUSTED_CA_ANNOTATION, ISSUE_HISTORY_ANNOTATION } from './names.js';
 import { createOwnedSecret } from './owned-secret.js';
 import { readHistory } from './reissue-guard.js';
@@ -60,7 +60,7 @@ interface Loaded {
   trusted?: { pem: string; fingerprint: string };
 }
 
-async function load(ctx: ReconcileContext, plan: Plan, base: AuthorityIssuer): Promise<Loaded | { failure: { reason: string; message: string; retry: boolean } }> {
+async function load(ctx: ReconcileContext, plan: Plan, base: AuthorityIssuer): Promise<Loaded | { failure: Failure }> {
   const ns = plan.namespace;
   if (base.kind === 'selfSigned') {
     const name = (plan.issuer as { caSecretName: string }).caSecretName;
@@ -79,11 +79,11 @@ async function load(ctx: ReconcileContext, plan: Plan, base: AuthorityIssuer): P
     try {
       next = await CertificateAuthority.fromPrefixedSecretData(data, NEXT_CA_PREFIX, ctx.clock);
     } catch (err) {
-      return { failure: { reason: 'RotationHeld', message: `CA Secret ${name}: the next CA (keys ${NEXT_CA_PREFIX}*) is unreadable (${(err as Error).message}); the rotation holds`, retry: true } };
+      return { failure: { reason: 'CaSecretInvalid', message: `CA Secret ${name}: the next CA (keys ${NEXT_CA_PREFIX}*) is unreadable (${(err as Error).message}); the rotation holds`, retry: true } };
     }
     const rotation = readRotation(ann[ROTATION_ANNOTATION]);
     if (rotation?.phase === 'TrustBoth' && !next) {
-      return { failure: { reason: 'RotationHeld', message: `CA Secret ${name} is in rotation phase TrustBoth but holds no next CA (keys ${NEXT_CA_PREFIX}*); the rotation holds. Remove annotation ${ROTATION_ANNOTATION} from it to abandon the rotation`, retry: true } };
+      return { failure: { reason: 'CaSecretInvalid', message: `CA Secret ${name} is in rotation phase TrustBoth but holds no next CA (keys ${NEXT_CA_PREFIX}*); the rotation holds. Remove annotation ${ROTATION_ANNOTATION} from it to abandon the rotation`, retry: true } };
     }
     return { secret, data, current, next, rotation, lastRotateToken: ann[LAST_ROTATE_TOKEN_ANNOTATION] };
   }
@@ -157,7 +157,7 @@ export async function runLifecycle(
   plan: Plan,
   base: Issuer,
   deps: LifecycleDeps,
-): Promise<Lifecycle | { failure: { reason: string; message: string; retry: boolean } }> {
+): Promise<Lifecycle | { failure: Failure }> {
   if (!(base instanceof AuthorityIssuer)) {
     return { issuer: base, decision: { kind: 'steady', notes: [] }, stateSecret: '' };
   }
@@ -226,7 +226,7 @@ export async function runLifecycle(
       ...(input.ca.renewAt ? { caRenewAt: input.ca.renewAt } : {}),
     };
   }
-  return { failure: { reason: 'RotationBusy', message: 'the rotation state changed several times in one reconcile; retrying', retry: true } };
+  return { failure: { reason: 'InternalError', message: 'the rotation state changed several times in one reconcile; retrying', retry: true } };
 }
 
 async function start(ctx: ReconcileContext, plan: Plan, l: Loaded, d: Extract<Decision, { kind: 'start' }>): Promise<void> {

@@ -22,7 +22,7 @@ function parseArgs(argv: string[]): { keep: boolean; namespace: string; realHono
     else if (a.startsWith('--namespace=')) out.namespace = a.slice('--namespace='.length);
     else if (a === '--help' || a === '-h') {
       say('usage: npm run demo [-- --keep] [--namespace <ns>] [--real-hono]');
-      say('  --real-hono  end with the real Hono 1.2.3 Auth Server and Hono client on the operator\'s hono-2 wiring (namespace <ns>-real-hono)');
+      say('  --real-hono  end with the real Hono 1.2.3 Auth Server and Hono client on the operator\'s hono-1 wiring (namespace <ns>-real-hono)');
       process.exit(0);
     } else {
       say(`demo: unknown argument ${a} (try --help)`);
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
     const r = await runDemo({ namespace: args.namespace, log: say });
     if (args.realHono) {
       say('');
-      say(`real Hono: the example stack in namespace ${args.namespace}-real-hono, profile hono-2`);
+      say(`real Hono: the example stack in namespace ${args.namespace}-real-hono, profile hono-1`);
       const real = await runRealHonoDemo({ namespace: `${args.namespace}-real-hono`, log: say });
       r.failures.push(...real.failures);
       r.ok &&= real.ok;

@@ -1,4 +1,4 @@
-// `npm run demo -- --real-hono`'s last part: the example stack in its own namespace with a hono-2
+// `npm run demo -- --real-hono`'s last part: the example stack in its own namespace with a hono-1
 // HonoTlsConfig, then the real Hono Auth Server (Maven Central's 1.2.3 jars) started from the
 // operator's wiring of its Deployment, and Hono's own client logging in on the Device Registry's
 // wiring and verifying the token's signature. Prints the Hono version and the env vars used.
@@ -43,14 +43,13 @@ export async function runRealHonoDemo(opts: { namespace: string; log: (l: string
     const op = await startOperator({ kubeConfig: kc, namespace, logger: silentLogger(), metricsPort: 0, healthPort: 0 });
     stopAll.push(() => op.stop());
     await op.ready;
-    await step(`applying HonoTlsConfig ${CONFIG_NAME} (profile hono-2) and waiting for Ready`, async () => {
-      await applyObjects([realHonoConfig(namespace, 'hono-2')]);
+    await step(`applying HonoTlsConfig ${CONFIG_NAME} (profile hono-1, the profile for Hono 1.x) and waiting for Ready`, async () => {
+      await applyObjects([realHonoConfig(namespace, 'hono-1')]);
       await waitReady(namespace, CONFIG_NAME, 120_000);
     });
     const pods = await step('materialising the wired containers as the kubelet would', () => materialise(kc, namespace, path.join(work, 'pods')));
-    const registryHost = COMPONENTS.find((c) => c.name === 'device-registry')!.serviceName!;
     const auth = await step(`starting the real Hono Auth Server ${install.version} (${SERVICES.auth.mainClass})`, () =>
-      startHonoListening(install, 'auth', pods.get('auth-server')!, { workDir: work, deviceConnectionHost: registryHost, timeoutMs: 120_000 }),
+      startHonoListening(install, 'auth', pods.get('auth-server')!, { workDir: work, timeoutMs: 120_000 }),
     );
     stopAll.push(() => auth.proc.stop());
     const version = /Starting Application v(\S+)/.exec(auth.proc.log())?.[1] ?? '?';

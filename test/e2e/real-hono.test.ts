@@ -4,19 +4,24 @@
 // exactly the container's env (values rewritten only for the mount prefix and 0.0.0.0, passwords
 // from the referenced Secret keys) plus the start-up settings of test/peers/hono/services.ts.
 // Channels: Device Registry -> Auth Server with Hono's own client on the registry's wiring (login
-// and token signature); devices -> MQTT and HTTP adapters. Each with a negative control, and the
-// seed profile's names must leave the Auth Server unable to start.
+// and token signature); devices -> MQTT and HTTP adapters; the adapters' Device Connection client
+// -> Device Registry, seen by a listener holding the registry's material (registry-endpoint.ts):
+// TLS with the wired trust in profile hono-1, plain AMQP in hono-2 (which does not wire that
+// client). Each with a negative control, and the seed profile's names must leave the Auth Server
+// unable to start. The two profiles run one after the other (test.serial): each starts several JVMs.
 import test from 'ava';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import type { PodView } from '../peers/pod-view.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { secretData, waitFor, waitReady } from '../integration/controller-fixtures.js';
 import { applyObjects, installCrds, testKubeConfig, withNamespace } from '../helpers/cluster.js';
 import { realHono, type RealHonoInstall } from '../peers/hono/install.js';
-import { canConnect, waitLog, type JavaProcess } from '../peers/hono/process.js';
+import { canConnect, podAddress, waitLog, type JavaProcess } from '../peers/hono/process.js';
+import { startRegistryEndpoint, type EndpointSeen, type RegistryEndpoint } from '../peers/hono/registry-endpoint.js';
 import { podProcessEnv } from '../peers/hono/services.js';
 import { httpPostTelemetry, mqttConnect } from '../peers/hono/device.js';
 import {
@@ -55,15 +60,58 @@ function assertExactlyWired(t: import('ava').ExecutionContext, h: RunningHono, p
   for (const r of h.rewritten.filter((x) => x.rule === 'mount')) t.true(h.env[r.name]!.startsWith(os.tmpdir()), `${r.name} points into the materialised mount`);
 }
 
-test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature, MQTT and HTTP adapters over TLS, negative controls, seed names refused', async (t) => {
-  t.timeout(10 * 60_000);
+type Profile = 'hono-1' | 'hono-2';
+type Ctx = import('ava').ExecutionContext;
+
+/** Polls `endpoint.seen` until the adapter's Device Connection client has connected at least once. */
+async function firstSeen(endpoint: RegistryEndpoint, h: RunningHono, timeoutMs = 90_000): Promise<EndpointSeen[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (endpoint.seen.length === 0) {
+    if (!h.proc.isRunning()) throw new Error(`${h.def.service} exited before its Device Connection client connected; log ${h.proc.logFile}:\n${h.proc.tail()}`);
+    if (Date.now() > deadline) throw new Error(`${h.def.service}: no Device Connection client connected to ${endpoint.address}:${endpoint.port} within ${timeoutMs / 1000}s; log ${h.proc.logFile}:\n${h.proc.tail()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return [...endpoint.seen];
+}
+
+/**
+ * Starts an adapter whose Device Connection client is pointed (start-up settings: host and port
+ * only) at a listener of ours holding the device-registry component's key and certificate. The
+ * name it connects to is the registry's Service name `<svc>.<ns>.svc`, in the adapter's own hosts
+ * file, so only that client reaches the listener (the stack's HONO_REGISTRATION_HOST stays
+ * unresolved).
+ */
+async function adapterWithRegistryEndpoint(
+  name: 'mqtt-adapter' | 'http-adapter',
+  pod: PodView,
+  o: { install: RealHonoInstall; ns: string; workDir: string; registryPod: PodView; procs: JavaProcess[]; endpoints: RegistryEndpoint[] },
+) {
+  const registryFile = (f: string) => fs.readFile(o.registryPod.hostPath(o.registryPod.files.find((x) => x.endsWith(`/${f}`))!));
+  const port = Number(pod.env.get('HONO_REGISTRATION_PORT'));
+  if (!port) throw new Error(`${name}: the stack gives no HONO_REGISTRATION_PORT (the registry's AMQPS port)`);
+  const address = await podAddress(port);
+  const endpoint = await startRegistryEndpoint({ address, port, keyPem: await registryFile('key.pem'), certPem: await registryFile('cert.pem') });
+  o.endpoints.push(endpoint);
+  const host = `${component('device-registry').serviceName}.${o.ns}.svc`;
+  await fs.mkdir(o.workDir, { recursive: true });
+  const hostsFile = path.join(o.workDir, 'hosts');
+  await fs.writeFile(hostsFile, `${address} ${host}\n127.0.0.1 localhost\n`);
+  const h = await startHonoListening(o.install, component(name).service!, pod, { workDir: o.workDir, deviceConnection: { host, port }, hostsFile, timeoutMs: 180_000 });
+  o.procs.push(h.proc);
+  return { h, endpoint, host };
+}
+
+/** The channels both profiles must carry, on one HonoTlsConfig of `profile` in a fresh namespace. */
+async function channelsOnRealHono(t: Ctx, profile: Profile) {
   const wall0 = performance.now();
   const timings: string[] = [];
-  const ns = await withNamespace(t, 'real-hono');
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'real-hono-'));
+  const ns = await withNamespace(t, `real-${profile}`);
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), `real-${profile}-`));
   const procs: JavaProcess[] = [];
+  const endpoints: RegistryEndpoint[] = [];
   t.teardown(async () => {
     await Promise.all(procs.map((p) => p.stop()));
+    await Promise.all(endpoints.map((e) => e.close()));
     await fs.rm(work, { recursive: true, force: true });
   });
   const kc = testKubeConfig();
@@ -73,7 +121,7 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   const op = await startOperator({ kubeConfig: kc, namespace: ns, logger: silentLogger() });
   t.teardown(() => op.stop());
   await op.ready;
-  await applyObjects([realHonoConfig(ns, 'hono-2'), otherCaConfig(ns)]);
+  await applyObjects([realHonoConfig(ns, profile), otherCaConfig(ns)]);
   const cfg = await waitReady(ns, CONFIG_NAME, 120_000);
   const other = await waitReady(ns, 'other-ca', 120_000);
   const secretOf = (c: HonoTlsConfig, name: string) => c.status!.components!.find((s) => s.name === name)!.secretName!;
@@ -82,7 +130,7 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   await fs.writeFile(otherCaFile, otherCaPem);
 
   // --- each wired container as the kubelet would give it
-  const pods = await materialise(kc, ns, path.join(work, 'hono-2'));
+  const pods = await materialise(kc, ns, path.join(work, profile));
   for (const [name, pod] of pods) {
     const key = pod.files.find((f) => f.endsWith('/key.pem'));
     t.truthy(key, `${name}: its key is mounted`);
@@ -90,12 +138,14 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   }
   const authPod = pods.get('auth-server')!;
   const registryPod = pods.get('device-registry')!;
-  t.truthy(authPod.env.get('HONO_AUTH_AMQP_KEYPATH'), 'the operator wired hono-2 names into the Auth Server');
+  t.truthy(authPod.env.get('HONO_AUTH_AMQP_KEYPATH'), `the operator wired ${profile} names into the Auth Server`);
   t.true(registryPod.secretEnv.has('HONO_AUTH_TRUSTSTOREPASSWORD'), 'the registry trust store password comes from a Secret key');
+  for (const name of ['mqtt-adapter', 'http-adapter']) {
+    t.is(pods.get(name)!.env.has('HONO_DEVICECONNECTION_TRUSTSTOREPATH'), profile === 'hono-1', `${name}: Device Connection trust wired in hono-1 only`);
+  }
 
   // --- Auth Server from its wiring
-  const registryHost = component('device-registry').serviceName!;
-  const auth = await startHonoListening(install, 'auth', authPod, { workDir: work, deviceConnectionHost: registryHost, timeoutMs: 120_000 });
+  const auth = await startHonoListening(install, 'auth', authPod, { workDir: work, timeoutMs: 120_000 });
   procs.push(auth.proc);
   timings.push(`Auth Server listening after ${secs(auth.listenMs)}, ready after ${secs(auth.upMs)}`);
   assertExactlyWired(t, auth, [...authPod.env.keys()]);
@@ -126,20 +176,17 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   t.log(`other CA: ${strangerTrust.line.slice(0, 160)}`);
   t.log(`wrong validation cert: ${wrongValidation.line.slice(0, 160)}`);
 
-  // --- devices -> MQTT and HTTP adapters
+  // --- devices -> MQTT and HTTP adapters; their Device Connection client -> our registry endpoint
+  const adapterOpts = { install, ns, registryPod, procs, endpoints };
   const adapters = await Promise.allSettled(
-    (['mqtt-adapter', 'http-adapter'] as const).map(async (name) => {
-      const h = await startHonoListening(install, component(name).service!, pods.get(name)!, { workDir: work, deviceConnectionHost: registryHost, timeoutMs: 180_000 });
-      procs.push(h.proc);
-      return { name, h };
-    }),
+    (['mqtt-adapter', 'http-adapter'] as const).map(async (name) => ({ name, ...(await adapterWithRegistryEndpoint(name, pods.get(name)!, { ...adapterOpts, workDir: path.join(work, name) })) })),
   );
   for (const a of adapters) {
     if (a.status === 'rejected') {
       t.fail(String((a.reason as Error).message));
       continue;
     }
-    const { name, h } = a.value;
+    const { name, h, endpoint, host } = a.value;
     timings.push(`${name} listening after ${secs(h.listenMs)}, alive after ${secs(h.upMs)}`);
     assertExactlyWired(t, h, [...pods.get(name)!.env.keys()]);
     const caPem = (await secretData(ns, secretOf(cfg, name)))['ca.crt']!;
@@ -153,8 +200,50 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
     t.false(bad.ok, `${name}: a device trusting another CA must fail`);
     t.regex(bad.error ?? '', /certificate/i, `${name}: ${bad.error}`);
     t.log(`${name}: ${good.answer} over ${good.protocol}; other CA: ${bad.error}`);
+
+    const seen = await firstSeen(endpoint, h);
+    if (profile === 'hono-1') {
+      for (const s of seen) {
+        t.like(s, { kind: 'tls', handshake: 'ok', protocol: 'TLSv1.2', servername: host }, `${name}: the Device Connection client completes TLS with the registry's certificate on the wired trust: ${JSON.stringify(s)}`);
+        if (s.kind === 'tls' && s.handshake === 'ok') t.regex(s.inner, /^AMQP /, `${name}: AMQP inside TLS`);
+      }
+    } else {
+      for (const s of seen) t.like(s, { kind: 'plain' }, `${name}: on hono-2's wiring the Device Connection client sends plain bytes: ${JSON.stringify(s)}`);
+      if (seen[0]!.kind === 'plain') t.regex(seen[0]!.header, /^AMQP /, `${name}: plain AMQP to the registry`);
+    }
+    t.log(`${name} Device Connection client -> registry endpoint (${profile}): ${JSON.stringify(seen[0])}`);
     await h.proc.stop();
   }
+
+  // --- hono-1 negative: the same client trusting another CA refuses the registry's certificate
+  if (profile === 'hono-1') {
+    const mqttPod = pods.get('mqtt-adapter')!;
+    // Only this value differs from the wiring (a PEM file outside the mount: passed as is).
+    const strangerPod: PodView = { ...mqttPod, env: new Map(mqttPod.env).set('HONO_DEVICECONNECTION_TRUSTSTOREPATH', otherCaFile) };
+    const { h, endpoint } = await adapterWithRegistryEndpoint('mqtt-adapter', strangerPod, { ...adapterOpts, workDir: path.join(work, 'mqtt-other-ca') });
+    t.is(h.env.HONO_DEVICECONNECTION_TRUSTSTOREPATH, otherCaFile);
+    const seen = await firstSeen(endpoint, h);
+    for (const s of seen) {
+      t.like(s, { kind: 'tls', handshake: 'failed' }, `trusting another CA, the Device Connection client must refuse the registry: ${JSON.stringify(s)}`);
+      if (s.kind === 'tls' && s.handshake === 'failed') t.regex(s.error, /certificate unknown/, 'the client (JSSE) rejected the certificate with an alert');
+    }
+    t.log(`Device Connection client trusting another CA: ${JSON.stringify(seen[0])}`);
+    await h.proc.stop();
+  }
+
+  return { ns, kc, work, procs, auth, timings, wall0 };
+}
+
+test.serial('real Hono 1.2.3 on the hono-1 wiring: Auth Server login + token signature, MQTT and HTTP adapters over TLS, their Device Connection client over TLS to the registry, negative controls', async (t) => {
+  t.timeout(10 * 60_000);
+  const { timings, wall0 } = await channelsOnRealHono(t, 'hono-1');
+  timings.push(`test wall time ${secs(performance.now() - wall0)}`);
+  t.log(timings.join('; '));
+});
+
+test.serial('real Hono 1.2.3 on the hono-2 wiring: the same channels, the Device Connection client in plain AMQP, seed names refused', async (t) => {
+  t.timeout(10 * 60_000);
+  const { ns, kc, work, procs, auth, timings, wall0 } = await channelsOnRealHono(t, 'hono-2');
 
   // --- the seed profile's names: the Auth Server cannot start (README's claim)
   await applyObjects([realHonoConfig(ns, 'seed')]);
@@ -168,7 +257,7 @@ test('real Hono 1.2.3 on the hono-2 wiring: Auth Server login + token signature,
   const seedPod = (await materialise(kc, ns, path.join(work, 'seed'))).get('auth-server')!;
   t.truthy(seedPod.env.get('HONO_AUTH_CERT_FILE'));
   await auth.proc.stop(); // the same pod address must not answer for the hono-2 process
-  const seedAuth = await startHono(install, 'auth', seedPod, { workDir: path.join(work, 'seed'), deviceConnectionHost: registryHost });
+  const seedAuth = await startHono(install, 'auth', seedPod, { workDir: path.join(work, 'seed') });
   procs.push(seedAuth.proc);
   assertExactlyWired(t, seedAuth, [...seedPod.env.keys()]);
   const refusal = await waitLog(seedAuth.proc, /does not specify any signing tokens/, 120_000);

@@ -7,7 +7,7 @@ import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type HonoTlsConfigSpec } fr
 import { OPT_IN_LABEL } from '../../operator/controller/names.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
-import { applyObjects, installCrds, testKubeConfig } from '../helpers/cluster.js';
+import { applyObjects, installCrds, kubectl, testKubeConfig } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 export { waitFor };
@@ -154,4 +154,42 @@ export async function secretData(namespace: string, name: string): Promise<Recor
 
 export function leafOf(chainPem: string): X509Certificate {
   return new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(chainPem)![0]);
+}
+
+/**
+ * A real ValidatingAdmissionPolicy and its binding to namespace `ns` that refuse `operation` of
+ * `resource` where `expression` is false, with `message`; removed in t.teardown. Returns once a
+ * server-side dry run of `probe` (kubectl arguments, in `ns`) is refused with the message: the
+ * policy is in force.
+ */
+export async function admissionPolicy(
+  t: Pick<ExecutionContext, 'teardown'>,
+  ns: string,
+  p: { name: string; apiGroup: string; resource: string; operation: 'CREATE' | 'UPDATE'; expression: string; message: string; probe: string[] },
+): Promise<void> {
+  t.teardown(async () => {
+    await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', p.name, '--wait=false']);
+  });
+  await applyObjects([
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: p.name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [p.apiGroup], apiVersions: ['v1'], operations: [p.operation], resources: [p.resource] }] },
+        validations: [{ expression: p.expression, message: p.message }],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: p.name },
+      spec: { policyName: p.name, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
+    },
+  ]);
+  await waitFor(`policy ${p.name} to refuse ${p.operation} of ${p.resource}`, async () => {
+    const r = await kubectl(['-n', ns, ...p.probe, '--dry-run=server']);
+    return r.code !== 0 && r.stderr.includes(p.message);
+  }, 30_000, 200);
 }

@@ -8,7 +8,7 @@ import { PatchStrategy, setHeaderOptions, type CoreV1Event, type V1Deployment } 
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { LEGACY_FIELD_MANAGER, OPT_IN_LABEL, fieldManager } from '../../operator/controller/names.js';
 import { applyObjects, kubectl, withNamespace } from '../helpers/cluster.js';
-import { STACK, applyStack, clients, deployment, deploymentObject, getConfig, replicaSets, runOperator, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
+import { STACK, admissionPolicy, applyStack, clients, deployment, deploymentObject, getConfig, replicaSets, runOperator, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
 const http = STACK.find((s) => s.component === 'http')!;
 const mqtt = STACK.find((s) => s.component === 'mqtt')!;
@@ -230,33 +230,15 @@ test('deletion completes when removing the wiring is refused; the user keeps wha
 
 test('when an admission policy refuses every change to the Deployment: DeploymentRejected, and the deletion completes with the fields left in place', async (t) => {
   const ns = await wiredHttp(t, 'own-frozen');
-  // A real admission policy that refuses every update of Deployments in this namespace.
-  const policy = `freeze-${ns}`;
-  await applyObjects([
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: policy },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['deployments'] }] },
-        validations: [{ expression: 'false', message: 'frozen by the test' }],
-      },
-    },
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: policy },
-      spec: { policyName: policy, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
-    },
-  ]);
-  t.teardown(async () => {
-    await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--wait=false']);
-  });
-  // Positive control: the policy is in force (a server-side dry-run patch is refused).
-  await waitFor('the policy to refuse updates', async () => {
-    const r = await kubectl(['-n', ns, 'patch', 'deployment', http.deployment, '--dry-run=server', '--type=merge', '-p', '{"metadata":{"annotations":{"test/x":"y"}}}']);
-    return r.code !== 0 && /frozen by the test/.test(r.stderr);
+  // A real admission policy that refuses every update of Deployments in this namespace (in force when a dry-run patch is refused).
+  await admissionPolicy(t, ns, {
+    name: `freeze-${ns}`,
+    apiGroup: 'apps',
+    resource: 'deployments',
+    operation: 'UPDATE',
+    expression: 'false',
+    message: 'frozen by the test',
+    probe: ['patch', 'deployment', http.deployment, '--type=merge', '-p', '{"metadata":{"annotations":{"test/x":"y"}}}'],
   });
   const before = await deployment(ns, http.deployment);
   // Wiring that the apiserver refuses is reported with its message (a new SAN needs a new digest).

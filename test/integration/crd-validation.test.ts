@@ -46,6 +46,7 @@ const CASES: Case[] = [
   { name: 'unknown component profile', spec: withComponent({ profile: 'quarkus' }), field: 'spec.components[0].profile', message: /Unsupported value: "quarkus"/ },
   { name: 'a coapAdapter with the seed profile', spec: withComponent({}, 'coapAdapter'), field: 'spec.components', message: /exist only in newer Hono; set profile hono-2/ },
   { name: 'a honoServer with the hono-2 profile', spec: { ...withComponent({}, 'honoServer'), profile: 'hono-2' }, field: 'spec.components', message: /Hono 1\.0 removed the honoServer/ },
+  { name: 'a honoServer with the hono-1 profile (on the component)', spec: withComponent({ profile: 'hono-1' }, 'honoServer'), field: 'spec.components', message: /Hono 1\.0 removed the honoServer/ },
   { name: 'component name with upper case', spec: { components: [{ name: 'Auth', type: 'authServer' }] }, field: 'spec.components[0].name', message: /should match/ },
   { name: 'component name longer than 40', spec: { components: [{ name: 'a'.repeat(41), type: 'authServer' }] }, field: 'spec.components[0].name', message: /may not be more than 40/ },
   { name: 'renewBefore longer than duration', spec: { ...base(), certificate: { duration: '2h', renewBefore: '3h' } }, field: 'spec.certificate.renewBefore', message: /renewBefore must be shorter than duration/ },
@@ -174,6 +175,17 @@ test('a minimal valid HonoTlsConfig is accepted and read back with every default
   });
 });
 
+test('hono-1 and hono-2 accept the newer component types (the positive side of the profile/type rules)', async (t) => {
+  const ns = await withNamespace(t, 'crd-profiles');
+  for (const profile of ['hono-1', 'hono-2']) {
+    const components = ['amqpAdapter', 'coapAdapter', 'commandRouter'].map((type) => ({ name: type.toLowerCase(), type }));
+    await t.notThrowsAsync(
+      () => api().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: object({ profile, components }, profile), dryRun: 'All' }),
+      profile,
+    );
+  }
+});
+
 test('awkward but legal values are accepted as written: subjects with , + " \\ # < > ; = and spaces, unicode, IPs in any notation', async (t) => {
   const ns = await withNamespace(t, 'crd-awkward');
   const subject = { organization: 'Acme, "Best" IoT; <a+b=c> \\ ☃', organizationalUnit: '#130541444d494e', locality: ' Zürich 😀 ', country: 'CH' };
@@ -213,7 +225,7 @@ test('partial objects get nested defaults; the status subresource and printer co
   t.deepEqual(got.spec.trustStore, { format: 'jks', passwordSecretRef: { name: 'pw', key: 'password' } });
   t.is(got.spec.certificate!.renewBefore, '720h');
   // Status is a subresource: a status write through the main resource is ignored.
-  const status = { issuer: 'certManager/Issuer/le', earliestNotAfter: '2030-01-01T00:00:00Z', conditions: [{ type: 'Ready', status: 'True', reason: 'Issued', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+  const status = { issuer: 'certManager/Issuer/le', phase: 'Rotating', earliestNotAfter: '2030-01-01T00:00:00Z', conditions: [{ type: 'Ready', status: 'True', reason: 'Issued', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
   await api().patchNamespacedCustomObjectStatus(
     { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'partial', body: { status } },
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -221,8 +233,8 @@ test('partial objects get nested defaults; the status subresource and printer co
   const { kubectl } = await import('../helpers/cluster.js');
   const r = await kubectl(['get', 'htc', 'partial', '-n', ns]);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /NAME\s+READY\s+ISSUER\s+EARLIEST EXPIRY\s+AGE/);
-  t.regex(r.stdout, /partial\s+True\s+certManager\/Issuer\/le\s+2030-01-01T00:00:00Z/);
+  t.regex(r.stdout, /NAME\s+READY\s+PHASE\s+ISSUER\s+EARLIEST EXPIRY\s+AGE/);
+  t.regex(r.stdout, /partial\s+True\s+Rotating\s+certManager\/Issuer\/le\s+2030-01-01T00:00:00Z/);
   const explain = await kubectl(['explain', 'honotlsconfig.spec.trustStore.format']);
   t.regex(explain.stdout, /The format wired into the \*_TRUST_STORE_PATH variables/);
 });

@@ -114,7 +114,7 @@ export interface components {
                      * @description Naming profile for this component only (default spec.profile).
                      * @enum {string}
                      */
-                    profile?: "seed" | "hono-0.5" | "hono-2";
+                    profile?: "seed" | "hono-0.5" | "hono-1" | "hono-2";
                     /** @description Service whose names become the certificate's SANs: svc, svc.ns, svc.ns.svc and svc.ns.svc.cluster.local (plus localhost). Also the common name. */
                     serviceName?: string;
                     /** @description Per-component subject fields; unset fields come from certificate.subject. */
@@ -129,7 +129,7 @@ export interface components {
                         organizationalUnit?: string;
                     };
                     /**
-                     * @description What the component is; selects the catalogue entry (env vars, trust relations, token validation). authServer, dispatchRouter, honoServer (Hono Server / Hono Messaging), deviceRegistry, httpAdapter (the seed's REST adapter), mqttAdapter, client (material only, e.g. for a consumer application), and for newer Hono (hono-2 profile) amqpAdapter, coapAdapter, commandRouter.
+                     * @description What the component is; selects the catalogue entry (env vars, trust relations, token validation). authServer, dispatchRouter, honoServer (Hono Server / Hono Messaging), deviceRegistry, httpAdapter (the seed's REST adapter), mqttAdapter, client (material only, e.g. for a consumer application), and for newer Hono (hono-1 and hono-2 profiles) amqpAdapter, coapAdapter, commandRouter.
                      * @enum {string}
                      */
                     type: "authServer" | "dispatchRouter" | "honoServer" | "deviceRegistry" | "httpAdapter" | "mqttAdapter" | "client" | "amqpAdapter" | "coapAdapter" | "commandRouter";
@@ -205,11 +205,11 @@ export interface components {
                     };
                 };
                 /**
-                 * @description Which Hono naming of environment variables to use. `seed` (default): exactly the tables of Hono's 0.5-era "Secure Communication" page (HONO_*_KEY_FILE, HONO_*_CERT_FILE, HONO_*_TRUST_STORE_PATH/PASSWORD; the page's typo HONO_DOWNSTRAM_TRUST_STORE_PASSWORD is spelled HONO_DOWNSTREAM_...). `hono-0.5`: the names Hono 0.5 really read (HONO_*_KEY_PATH, HONO_*_CERT_PATH, HONO_AUTH_VALIDATION_CERT_PATH, prefixes HONO_AUTH_AMQP, HONO_MESSAGING, HONO_REGISTRY_AMQP). `hono-2`: Hono 1.x/2.x (Quarkus) names such as HONO_MQTT_KEYPATH and HONO_MESSAGING_TRUSTSTOREPATH. A component may choose its own profile.
+                 * @description Which Hono naming of environment variables to use. `seed` (default): exactly the tables of Hono's 0.5-era "Secure Communication" page (HONO_*_KEY_FILE, HONO_*_CERT_FILE, HONO_*_TRUST_STORE_PATH/PASSWORD; the page's typo HONO_DOWNSTRAM_TRUST_STORE_PASSWORD is spelled HONO_DOWNSTREAM_...). `hono-0.5`: the names Hono 0.5 really read (HONO_*_KEY_PATH, HONO_*_CERT_PATH, HONO_AUTH_VALIDATION_CERT_PATH, prefixes HONO_AUTH_AMQP, HONO_MESSAGING, HONO_REGISTRY_AMQP). `hono-1`: Hono 1.x (Spring Boot): the hono-2 names plus the adapters' Device Connection client trust (HONO_DEVICECONNECTION_TRUSTSTOREPATH). `hono-2`: Hono 2.x (Quarkus) names such as HONO_MQTT_KEYPATH and HONO_MESSAGING_TRUSTSTOREPATH. A component may choose its own profile.
                  * @default seed
                  * @enum {string}
                  */
-                profile?: "seed" | "hono-0.5" | "hono-2";
+                profile?: "seed" | "hono-0.5" | "hono-1" | "hono-2";
                 /**
                  * @description The trust store every component receives: the certificates of the one CA that signed all components of this configuration.
                  * @default {

@@ -8,7 +8,7 @@
 import { ECDSA, RSA, authCert, cert, key, keyStore, keyStorePassword, trustPassword, trustPath } from '../rows.js';
 import type { EnvVarSpec, ProfileData } from '../types.js';
 
-const NOT_IN_05 = (what: string) => `${what} did not exist in Hono 0.5; set profile hono-2 on this component (spec.components[].profile)`;
+const NOT_IN_05 = (what: string) => `${what} did not exist in Hono 0.5; set profile hono-2 (Hono 2.x) or hono-1 (Hono 1.x) on this component (spec.components[].profile)`;
 
 /** Identity under one prefix: PEM files for RSA keys, a PKCS12 key store for ECDSA keys. */
 const identity = (prefix: string, note?: string): EnvVarSpec[] => [

@@ -1,8 +1,10 @@
-// Profile `hono-2`: the names of Hono 1.x (Spring Boot, whose relaxed binding also reads the
-// `_KEY_PATH` forms) and 2.x (Quarkus, which reads only these) (hono-tls-facts.md section 1): the
-// property name upper-cased with dots turned into `_` and no split inside camelCase
-// (hono.mqtt.keyPath -> HONO_MQTT_KEYPATH). Verified on real Hono 1.2.3 by
-// test/e2e/real-hono.test.ts (Auth Server, its client in the Device Registry, MQTT and HTTP adapters). Servers: HONO_AUTH_AMQP, HONO_REGISTRY_AMQP, HONO_REGISTRY_HTTP,
+// Profile `hono-2`: the names of Hono 2.x (Quarkus, which reads only these) (hono-tls-facts.md
+// section 1): the property name upper-cased with dots turned into `_` and no split inside camelCase
+// (hono.mqtt.keyPath -> HONO_MQTT_KEYPATH). Hono 1.x (Spring Boot, whose relaxed binding also
+// reads the `_KEY_PATH` forms) reads the same names, but its adapters also have a Device Connection
+// client that this profile does not wire (it stays plain AMQP): profile hono-1 adds it.
+// Verified on real Hono 1.2.3 by test/e2e/real-hono.test.ts (Auth Server, its client in the Device
+// Registry, MQTT and HTTP adapters). Servers: HONO_AUTH_AMQP, HONO_REGISTRY_AMQP, HONO_REGISTRY_HTTP,
 // HONO_COMMANDROUTER_AMQP, HONO_HTTP, HONO_MQTT, HONO_AMQP, HONO_COAP. Clients: HONO_MESSAGING,
 // HONO_COMMAND (AMQP network, i.e. the Dispatch Router), HONO_TENANT, HONO_REGISTRATION,
 // HONO_CREDENTIALS (Device Registry), HONO_COMMANDROUTER, and HONO_AUTH (the Auth Server client,
@@ -40,7 +42,7 @@ const adapter = (prefix: string): ComponentEntry => ({
 export const hono2: ProfileData = {
   name: 'hono-2',
   source:
-    'Hono 1.x (Spring Boot) and 2.x (Quarkus) configuration (hono-tls-facts.md section 1). Fits Hono 1.x and 2.x. Verified on real Hono 1.2.3 (Maven Central jars) by test/e2e/real-hono.test.ts: the Auth Server starts on its wiring, Hono\'s client on the Device Registry\'s wiring logs in and verifies the token signature, the MQTT and HTTP adapters serve devices over TLS. Hono 2.x names from the facts measured on Hono 2.6.0 (reads only these spellings); 2.x services are not on Maven Central, so not run here',
+    "Hono 2.x (Quarkus) configuration (hono-tls-facts.md section 1). Fits Hono 2.x. For Hono 1.x use hono-1: 1.x reads these names too, but its protocol adapters' Device Connection client (HONO_DEVICECONNECTION_*) gets no trust here and talks plain AMQP to the Device Registry (asserted on real Hono 1.2.3 by test/e2e/real-hono.test.ts). Verified on real Hono 1.2.3 (Maven Central jars) by test/e2e/real-hono.test.ts: the Auth Server starts on its wiring, Hono's client on the Device Registry's wiring logs in and verifies the token signature, the MQTT and HTTP adapters serve devices over TLS. Hono 2.x names from the facts measured on Hono 2.6.0 (reads only these spellings); 2.x services are not on Maven Central, so not run here",
   sslProfileAttributes: 'new',
   components: {
     authServer: {

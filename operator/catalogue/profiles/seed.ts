@@ -5,7 +5,7 @@ import { cert, key, trustPassword, trustPath } from '../rows.js';
 import type { ProfileData } from '../types.js';
 
 const NOT_IN_SEED = (what: string) =>
-  `${what} is not part of the seed document (Hono 0.5); set profile hono-2 on this component (spec.components[].profile)`;
+  `${what} is not part of the seed document (Hono 0.5); set profile hono-2 (Hono 2.x) or hono-1 (Hono 1.x) on this component (spec.components[].profile)`;
 
 export const seed: ProfileData = {
   name: 'seed',

@@ -31,10 +31,10 @@ export interface JavaProcess {
   stop(): Promise<void>;
 }
 
-export function startJava(o: { classpath: string; mainClass: string; args?: string[]; env: Record<string, string>; logFile: string; cwd?: string }): JavaProcess {
+export function startJava(o: { classpath: string; mainClass: string; args?: string[]; jvmArgs?: string[]; env: Record<string, string>; logFile: string; cwd?: string }): JavaProcess {
   killAllOnExit();
   const out = fs.openSync(o.logFile, 'w');
-  const java = ['java', '-cp', o.classpath, o.mainClass, ...(o.args ?? [])];
+  const java = ['java', ...(o.jvmArgs ?? []), '-cp', o.classpath, o.mainClass, ...(o.args ?? [])];
   const [cmd, ...args] = hasSetpriv ? ['setpriv', '--pdeathsig', 'KILL', ...java] : java;
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...o.env };
   const child = spawn(cmd!, args, { env, cwd: o.cwd, stdio: ['ignore', out, out] });

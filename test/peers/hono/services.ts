@@ -5,6 +5,12 @@
 import type { PodView } from '../pod-view.js';
 import type { HonoService } from './install.js';
 
+/** Where an adapter's Device Connection client connects (a 1.x adapter does not start without one). */
+export interface DeviceConnection {
+  host: string;
+  port: number;
+}
+
 export interface ServiceDef {
   service: HonoService;
   mainClass: string;
@@ -14,7 +20,7 @@ export interface ServiceDef {
   /** Hono's health check resource that says the service is up (on HONO_HEALTHCHECK_INSECUREPORT). */
   health: 'readiness' | 'liveness';
   /** Settings Hono needs to start that a TLS operator does not own; `why` is printed. */
-  startup(o: { podIp: string; deviceConnectionHost: string }): Record<string, string>;
+  startup(o: { podIp: string; deviceConnection?: DeviceConnection }): Record<string, string>;
   why: string;
 }
 
@@ -27,6 +33,12 @@ const healthCheck = (podIp: string) => ({
   HONO_HEALTHCHECK_INSECUREPORT: String(HEALTH_PORT),
   HONO_APP_STARTUPTIMEOUT: '180',
 });
+
+// Host and port only: whether it uses TLS, and whom it trusts, is the wiring's (HONO_DEVICECONNECTION_TRUSTSTORE*).
+const deviceConnectionAt = (d: DeviceConnection | undefined) => {
+  if (!d) throw new Error('a Hono 1.x adapter needs a Device Connection service: pass deviceConnection');
+  return { HONO_DEVICECONNECTION_HOST: d.host, HONO_DEVICECONNECTION_PORT: String(d.port) };
+};
 
 export const SERVICES: Record<HonoService, ServiceDef> = {
   auth: {
@@ -50,8 +62,8 @@ export const SERVICES: Record<HonoService, ServiceDef> = {
     defaultPort: 8883,
     // not ready without a messaging network and a registry; alive once its servers run
     health: 'liveness',
-    startup: ({ podIp, deviceConnectionHost }) => ({ ...healthCheck(podIp), HONO_DEVICECONNECTION_HOST: deviceConnectionHost }),
-    why: 'the health check server, the start-up timeout, and the Device Connection service (1.2.3 adapters refuse to start without one; the Device Registry serves it, connected in the background)',
+    startup: ({ podIp, deviceConnection }) => ({ ...healthCheck(podIp), ...deviceConnectionAt(deviceConnection) }),
+    why: 'the health check server, the start-up timeout, and the host and port of the Device Connection service (1.2.3 adapters refuse to start without one; the Device Registry serves it, connected in the background)',
   },
   http: {
     service: 'http',
@@ -59,8 +71,8 @@ export const SERVICES: Record<HonoService, ServiceDef> = {
     portEnv: 'HONO_HTTP_PORT',
     defaultPort: 8443,
     health: 'liveness',
-    startup: ({ podIp, deviceConnectionHost }) => ({ ...healthCheck(podIp), HONO_DEVICECONNECTION_HOST: deviceConnectionHost }),
-    why: 'the health check server, the start-up timeout, and the Device Connection service (1.2.3 adapters refuse to start without one; the Device Registry serves it, connected in the background)',
+    startup: ({ podIp, deviceConnection }) => ({ ...healthCheck(podIp), ...deviceConnectionAt(deviceConnection) }),
+    why: 'the health check server, the start-up timeout, and the host and port of the Device Connection service (1.2.3 adapters refuse to start without one; the Device Registry serves it, connected in the background)',
   },
 };
 

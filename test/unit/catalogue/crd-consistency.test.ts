@@ -10,18 +10,25 @@ const crd = yaml.load(fs.readFileSync('crds/hono.eclipse.org_honotlsconfigs.yaml
 const schema = crd.spec.versions[0].schema.openAPIV3Schema;
 const rules: string[] = schema.properties.spec['x-kubernetes-validations'].map((r: { rule: string }) => r.rule);
 
-/** Interprets the two profile/type rules: "types in [..] need profile P" and "type T not with profile P". */
+const names = (list: string) => list.split(',').map((s) => s.trim().replace(/'/g, ''));
+
+/** Interprets the two profile/type rules: "types in [..] need a profile in [..]" and "type T not with a profile in [..]". */
 function crdAllows(type: ComponentType, profile: ProfileName): boolean {
   let allowed = true;
+  let understood = 0;
   for (const r of rules) {
-    const only = /!\(c\.type in \[([^\]]+)\]\) \|\| \(has\(c\.profile\) \? c\.profile : self\.profile\) == '([^']+)'/.exec(r);
+    const only = /!\(c\.type in \[([^\]]+)\]\) \|\| \(has\(c\.profile\) \? c\.profile : self\.profile\) in \[([^\]]+)\]/.exec(r);
     if (only) {
-      const types = only[1]!.split(',').map((s) => s.trim().replace(/'/g, ''));
-      if (types.includes(type) && profile !== only[2]) allowed = false;
+      understood++;
+      if (names(only[1]!).includes(type) && !names(only[2]!).includes(profile)) allowed = false;
     }
-    const not = /c\.type != '([^']+)' \|\| \(has\(c\.profile\) \? c\.profile : self\.profile\) != '([^']+)'/.exec(r);
-    if (not && not[1] === type && not[2] === profile) allowed = false;
+    const not = /c\.type != '([^']+)' \|\| !\(\(has\(c\.profile\) \? c\.profile : self\.profile\) in \[([^\]]+)\]\)/.exec(r);
+    if (not) {
+      understood++;
+      if (not[1] === type && names(not[2]!).includes(profile)) allowed = false;
+    }
   }
+  if (understood !== 2) throw new Error(`expected to understand 2 profile/type rules, understood ${understood}: the rules' form changed`);
   return allowed;
 }
 

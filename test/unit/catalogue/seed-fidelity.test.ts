@@ -3,7 +3,7 @@
 // with what planConfig emits for a full stack (jks trust store, so password variables appear).
 import test from 'ava';
 import type { ComponentType } from '../../../operator/api/v1alpha1.js';
-import { SEED_CHANNELS } from '../../../operator/catalogue/index.js';
+import { SEED_CHANNELS, catalogueEntry, isUnsupported } from '../../../operator/catalogue/index.js';
 import { planConfig } from '../../../operator/plan/plan.js';
 import { comp, readReference, stackConfig } from './fixtures.js';
 
@@ -170,6 +170,32 @@ test('hono-2 profile: every name is a facts prefix plus a facts suffix, or a nam
   for (const p of ['HONO_AUTH_AMQP', 'HONO_REGISTRY_AMQP', 'HONO_REGISTRY_HTTP', 'HONO_COMMANDROUTER_AMQP', 'HONO_HTTP', 'HONO_MQTT', 'HONO_AMQP', 'HONO_COAP']) {
     t.true(all.includes(`${p}_KEYPATH`), p);
   }
+});
+
+// --- hono-1: hono-2 plus the adapters' Device Connection client (Hono 1.2.3's AbstractAdapterConfig) ---
+const ADAPTERS: ComponentType[] = ['httpAdapter', 'mqttAdapter', 'amqpAdapter', 'coapAdapter'];
+const DEVICE_CONNECTION = names('HONO_DEVICECONNECTION', TRUST);
+
+test('hono-1 profile: the hono-2 names, plus HONO_DEVICECONNECTION trust on every adapter, trusting the Device Registry', (t) => {
+  const types = Object.keys(HONO2_EXPECTED) as ComponentType[];
+  const plan = planConfig(stackConfig('hono-1', types.map((type) => comp(type.toLowerCase(), type))));
+  for (const [type, expected] of Object.entries(HONO2_EXPECTED) as Array<[ComponentType, string[]]>) {
+    const c = plan.components.find((x) => x.type === type)!;
+    const want = ADAPTERS.includes(type) ? [...expected, ...DEVICE_CONNECTION] : expected;
+    t.deepEqual((c.workload?.env ?? []).map((e) => e.name).sort(), [...want].sort(), type);
+  }
+  for (const type of ADAPTERS) {
+    const entry = catalogueEntry('hono-1', type);
+    if (isUnsupported(entry)) {
+      t.fail(`hono-1 has no ${type}`);
+      continue;
+    }
+    for (const n of DEVICE_CONNECTION) t.deepEqual(entry.env.find((e) => e.name === n)?.trust?.peers, ['deviceRegistry'], `${type} ${n}`);
+  }
+});
+
+test('hono-1 profile: honoServer does not exist either', (t) => {
+  t.regex(t.throws(() => planConfig(stackConfig('hono-1', [comp('hono-server', 'honoServer')])))!.message, /honoServer in profile hono-1: Hono 1\.0 removed/);
 });
 
 test('hono-2 profile: honoServer does not exist and the error says what to do', (t) => {
