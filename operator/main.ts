@@ -4,11 +4,13 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startOperator } from './controller/operator.js';
 import { renderCommand } from './render/command.js';
+import { rotateCommand } from './rotate/command.js';
 import { parseAddress } from './runtime/health.js';
 import { createLogger } from './runtime/logger.js';
 
 const USAGE = `usage: hono-tls-operator [options]
        hono-tls-operator render -f FILE [-f FILE ...] [-o DIR]   (offline; render --help)
+       hono-tls-operator rotate (-A | -n NS) [-l SEL] [--renew] [--wait]   (rotate --help)
   --kubeconfig PATH     kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)
   --namespace NS        watch one namespace (env WATCH_NAMESPACE; default: all namespaces)
   --metrics-addr ADDR   /metrics address, e.g. :8080 or 0 for a free port (env METRICS_ADDR; default :8080)
@@ -33,6 +35,10 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
 async function main(): Promise<void> {
   if (process.argv[2] === 'render') {
     process.exitCode = renderCommand(process.argv.slice(3));
+    return;
+  }
+  if (process.argv[2] === 'rotate') {
+    process.exitCode = await rotateCommand(process.argv.slice(3));
     return;
   }
   const { values } = parseArgs({

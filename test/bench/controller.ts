@@ -19,12 +19,12 @@ import { apiserverRequestCounts, applyObjects, installCrds, testKubeConfig } fro
 import { table } from '../peers/table.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
-const num = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
+export const say = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+export const num = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
 
-const WRITE_VERBS = new Set(['CREATE', 'UPDATE', 'PATCH', 'DELETE', 'APPLY', 'POST', 'PUT', 'DELETECOLLECTION']);
+export const WRITE_VERBS = new Set(['CREATE', 'UPDATE', 'PATCH', 'DELETE', 'APPLY', 'POST', 'PUT', 'DELETECOLLECTION']);
 /** What the operator writes; other writers (the apiserver's own leases) are not its doing. */
-const OPERATOR_RESOURCES = new Set(['secrets', 'deployments', 'honotlsconfigs', 'honotlsconfigs/status', 'events', 'configmaps']);
+export const OPERATOR_RESOURCES = new Set(['secrets', 'deployments', 'honotlsconfigs', 'honotlsconfigs/status', 'events', 'configmaps']);
 
 /** Sums the operator's per-reconcile timings (API calls vs issuing: key generation + signing). */
 class TimingTotals {
@@ -87,7 +87,7 @@ async function createNamespaceWithStack(ns: string, stack: object[]): Promise<vo
   await applyObjects(stack, ns);
 }
 
-function writesBetween(c0: Map<string, number>, c1: Map<string, number>, resources?: Set<string>): string[] {
+export function writesBetween(c0: Map<string, number>, c1: Map<string, number>, resources?: Set<string>): string[] {
   const out: string[] = [];
   for (const [k, v] of c1) {
     const [verb, resource] = k.split(' ') as [string, string];
@@ -124,11 +124,11 @@ async function eventSources(since: Date): Promise<string> {
   return [...counts].map(([k, v]) => `${k} x${v}`).join(', ') || 'none found';
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+export const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export interface ControllerBenchResult {
   rows: string[][];

@@ -3,6 +3,7 @@
 const sections: Record<string, () => Promise<void>> = {
   pki: async () => (await import('./pki.js')).runPkiBench(),
   controller: async () => (await import('./controller.js')).printControllerBench(),
+  rotation: async () => (await import('./rotation.js')).printRotationBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,19 +1,8 @@
 // The operator as a process: flags, JSON logs, /healthz, /readyz, /metrics, and SIGTERM.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import test from 'ava';
 import { applyObjects, installCrds, withNamespace } from '../helpers/cluster.js';
+import { startOperatorProcess as startProcess } from '../helpers/operator-process.js';
 import { applyStack, getConfig, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
-
-function startProcess(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  createInterface(child.stdout!).on('line', (l) => lines.push(l));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => stderr };
-}
 
 test('main: JSON logs, health, readiness and metrics endpoints, graceful SIGTERM', async (t) => {
   const ns = await withNamespace(t, 'ctrl-main');

@@ -7,22 +7,11 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { kubectl } from '../helpers/cluster.js';
+import { rolloutGap } from '../helpers/rollouts.js';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
 import { waitFor } from '../helpers/wait.js';
 
 const STACK = 'examples/hono-stack.yaml';
-
-/** Complete as `kubectl rollout status` means it, with ready replicas too; else what is missing. */
-function rolloutGap(d: k8s.V1Deployment): string | null {
-  const want = d.spec?.replicas ?? 1;
-  const s = d.status ?? {};
-  if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 1)) return `observedGeneration ${s.observedGeneration} < ${d.metadata?.generation}`;
-  if ((s.updatedReplicas ?? 0) !== want) return `updated ${s.updatedReplicas ?? 0}/${want}`;
-  if ((s.replicas ?? 0) !== want) return `${(s.replicas ?? 0) - want} old replica(s) left`;
-  if ((s.readyReplicas ?? 0) !== want) return `ready ${s.readyReplicas ?? 0}/${want}`;
-  if ((s.availableReplicas ?? 0) !== want) return `available ${s.availableReplicas ?? 0}/${want}`;
-  return null;
-}
 
 const stackDeployments = (): k8s.V1Deployment[] =>
   (yaml.loadAll(fs.readFileSync(STACK, 'utf8')) as { kind?: string }[]).filter(

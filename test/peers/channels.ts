@@ -119,10 +119,15 @@ function missing(ch: ChannelDef, servers: Side[], clients: Side[]): ChannelResul
 }
 
 function serverNameOf(side: Side, namespace: string): string {
-  const svc = side.spec.serviceName ?? side.spec.dnsNames?.[0];
-  if (!svc) throw new ChannelProofError(`component ${side.spec.name} has neither serviceName nor dnsNames: no name to verify`);
+  return serverNameFor(side.spec, namespace);
+}
+
+/** The name a client in `namespace` dials and checks against the server's certificate. */
+export function serverNameFor(spec: ComponentSpec, namespace: string): string {
+  const svc = spec.serviceName ?? spec.dnsNames?.[0];
+  if (!svc) throw new ChannelProofError(`component ${spec.name} has neither serviceName nor dnsNames: no name to verify`);
   // What a pod in the namespace dials: <svc>.<ns>.svc (the SANs carry it).
-  return side.spec.serviceName ? `${svc}.${namespace}.svc` : svc;
+  return spec.serviceName ? `${svc}.${namespace}.svc` : svc;
 }
 
 async function readPodFile(side: Side, containerPath: string): Promise<Buffer> {

@@ -4,7 +4,7 @@
 // the test control plane, so this is how the proofs use "exactly the material the pod received".
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CoreV1Api, V1Container, V1Deployment, V1KeyToPath, V1Volume } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Container, V1Deployment, V1KeyToPath, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 
 export interface PodView {
   deployment: string;
@@ -24,6 +24,36 @@ export class PodViewError extends Error {
   override name = 'PodViewError';
 }
 
+/** Where the mounted Secrets and ConfigMaps come from: the API now, or a recorded version. */
+export interface MountSource {
+  /** Base64 entries of the Secret. */
+  secret(name: string): Promise<Record<string, string>>;
+  /** Base64 entries of the ConfigMap (data and binaryData). */
+  configMap(name: string): Promise<Record<string, string>>;
+}
+
+/** The API as it is now (each object read once). */
+export function apiMountSource(core: CoreV1Api, ns: string): MountSource {
+  const secrets = new Map<string, Promise<Record<string, string>>>();
+  return {
+    secret: (secretName) => {
+      let p = secrets.get(secretName);
+      if (!p) {
+        p = core.readNamespacedSecret({ name: secretName, namespace: ns }).then((s) => s.data ?? {});
+        secrets.set(secretName, p);
+      }
+      return p;
+    },
+    configMap: async (cmName) => {
+      const cm = await core.readNamespacedConfigMap({ name: cmName, namespace: ns });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v).toString('base64');
+      for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = v;
+      return out;
+    },
+  };
+}
+
 /** Writes the mounts of `containerName` (default: the first container) under `root`. */
 export async function materializePod(
   core: CoreV1Api,
@@ -32,29 +62,23 @@ export async function materializePod(
   containerName?: string,
 ): Promise<PodView> {
   const ns = deployment.metadata?.namespace ?? '';
-  const name = deployment.metadata?.name ?? '';
-  const spec = deployment.spec?.template.spec;
+  return materializePodSpec(apiMountSource(core, ns), ns, deployment.metadata?.name ?? '', deployment.spec?.template.spec, root, containerName);
+}
+
+/** Like materializePod, for any pod spec (a Pod's, a ReplicaSet's template) and any source of Secrets. */
+export async function materializePodSpec(
+  source: MountSource,
+  ns: string,
+  name: string,
+  spec: V1PodSpec | undefined,
+  root: string,
+  containerName?: string,
+): Promise<PodView> {
   const containers = spec?.containers ?? [];
   const container: V1Container | undefined = containerName ? containers.find((c) => c.name === containerName) : containers[0];
-  if (!container) throw new PodViewError(`Deployment ${ns}/${name} has no container ${containerName ?? '(none at all)'}`);
-
-  const secrets = new Map<string, Record<string, string>>();
-  const secretData = async (secretName: string): Promise<Record<string, string>> => {
-    let data = secrets.get(secretName);
-    if (!data) {
-      const s = await core.readNamespacedSecret({ name: secretName, namespace: ns });
-      data = s.data ?? {};
-      secrets.set(secretName, data);
-    }
-    return data;
-  };
-  const configMapData = async (cmName: string): Promise<Record<string, string>> => {
-    const cm = await core.readNamespacedConfigMap({ name: cmName, namespace: ns });
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v).toString('base64');
-    for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = v;
-    return out;
-  };
+  if (!container) throw new PodViewError(`${ns}/${name} has no container ${containerName ?? '(none at all)'}`);
+  const secretData = (n: string) => source.secret(n);
+  const configMapData = (n: string) => source.configMap(n);
 
   // Volume name -> (relative file path -> base64 bytes, mode)
   const volumeFiles = async (v: V1Volume): Promise<Array<{ rel: string; b64: string; mode: number }>> => {
@@ -88,7 +112,7 @@ export async function materializePod(
   const files: string[] = [];
   for (const m of container.volumeMounts ?? []) {
     const vol = spec?.volumes?.find((v) => v.name === m.name);
-    if (!vol) throw new PodViewError(`Deployment ${ns}/${name}: volumeMount ${m.name} has no volume`);
+    if (!vol) throw new PodViewError(`${ns}/${name}: volumeMount ${m.name} has no volume`);
     const dir = path.join(root, m.mountPath);
     mounts.push({ mountPath: m.mountPath, dir });
     for (const f of await volumeFiles(vol)) {
