@@ -115,7 +115,8 @@ export function buildFinish(input: {
         : { type: 'CaRenewalDue', status: 'False', reason: 'CaValid', message: 'the CA is not within its renewBefore' },
     );
   }
-  conditions = withKstatusConditions(conditions, { failures, generation, now });
+  // kstatus: Stalled or Reconciling from the failures; Reconciling too while a rotation or renewal rolls.
+  conditions = withKstatusConditions(conditions, { failures, progress: lc?.progress, generation, now });
   const notAfters = components.map((c) => c.notAfter).filter((x): x is string => !!x).sort();
   const keep = <K extends keyof Status>(k: K) => (lc ? undefined : previous?.[k]);
   const status: Status = {
