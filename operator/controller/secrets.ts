@@ -113,12 +113,13 @@ export async function ensureComponentSecrets(
           return undefined;
         }
       };
-      if (verdict.keep) return { existing, leaf: storedLeaf(verdict.renewAt) };
       if (steer.frozen?.has(c.name) && existing) {
-        // Not this step's turn: what is stored stays, even when it is due.
-        const inPlace = storedLeaf(new Date(now.getTime() + 1000));
+        // Not this step's turn: what is stored stays (its trust stores too, so its Deployment does
+        // not roll before the rollout cap admits it), even when it is due.
+        const inPlace = storedLeaf(verdict.keep ? verdict.renewAt : new Date(now.getTime() + 1000));
         if (inPlace) return { existing, leaf: inPlace, frozen: true };
       }
+      if (verdict.keep) return { existing, leaf: storedLeaf(verdict.renewAt) };
       const limits = ctx.reissueLimits ?? DEFAULT_REISSUE_LIMITS;
       const history = readHistory(historyText);
       // A trigger or a rotation step re-issues once by design: the floor does not apply, the loop guard does.
