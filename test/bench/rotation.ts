@@ -46,6 +46,8 @@ async function stackUp(namespaces: string[], labels: Record<string, string>): Pr
       await applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]);
       const { config, objects } = seedStack(ns);
       config.metadata.labels = labels;
+      // Fifty stacks would exhaust the test cluster's Service IP range (/24): headless Services, as the controller bench does.
+      for (const o of objects as { kind?: string; spec?: Record<string, unknown> }[]) if (o.kind === 'Service' && o.spec) o.spec['clusterIP'] = 'None';
       await applyObjects(objects, ns);
       await applyObjects([config], ns);
     }),
