@@ -10,7 +10,7 @@ import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v
 import { CertificateAuthority } from '../../operator/pki/ca.js';
 import { clusterWith } from '../controlplane/cluster-with.js';
 import { applyObjects, withNamespace } from '../helpers/cluster.js';
-import { STACK, applyStack, clients, getConfig, runOperator, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
+import { STACK, applyStack, clients, getConfig, reconcileCounter, runOperator, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
 test.before(async () => {
   const cluster = await clusterWith({ pods: true });
@@ -68,15 +68,16 @@ const certsOf = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?
 async function setUp(t: ExecutionContext, prefix: string, parts: readonly string[], opts: Parameters<typeof runOperator>[2] = {}) {
   const ns = await withNamespace(t, prefix);
   await applyStack(ns, [...parts]);
-  const op = await runOperator(t, ns, { resyncMs: 2000, ...opts });
+  const counter = reconcileCounter();
+  const op = await runOperator(t, ns, { resyncMs: 2000, onTimings: counter.onTimings, ...opts });
   await applyObjects([smallConfig(ns, parts)], ns);
   const ready = await waitReady(ns, 'hono', 120_000);
   await allRolledOut(ns, deploymentsOf(parts));
-  return { ns, op, ready };
+  return { ns, op, ready, counter };
 }
 
 test('a rotate-ca token runs one phased key replacement: every Deployment rolls exactly 3 times, the phases go in order, only the new CA stays trusted; the same token again does nothing', async (t) => {
-  const { ns, op, ready } = await setUp(t, 'rot-full', PARTS);
+  const { ns, op, ready, counter } = await setUp(t, 'rot-full', PARTS);
   const names = deploymentsOf(PARTS);
   const before = await counts(ns, names);
   const oldFp = ready.status!.ca!.fingerprint!;
@@ -126,8 +127,8 @@ test('a rotate-ca token runs one phased key replacement: every Deployment rolls 
 
   // The same token again (with another annotation changing, so the operator reconciles) does nothing.
   await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'rotation-1', 'example.com/touch': '1' });
-  await waitFor('a reconcile after the touch', async () => (await getConfig(ns)).status?.observedGeneration !== undefined, 5000);
-  await new Promise((r) => setTimeout(r, 5000));
+  // Three reconciles after the touch, each of which could have started a rotation (the signal, not a sleep).
+  await counter.more(3);
   await op.idle();
   const again = await counts(ns, names);
   for (const n of names) t.is(again.get(n)!.rev, after.get(n)!.rev, `${n}: no further rollout for the same token`);
@@ -176,7 +177,7 @@ test('a renew token re-issues every leaf from the same CA and rolls each Deploym
 
 test('a rollout that can never complete: RolloutStuck names the Deployment, the rotation waits in its phase; fixed, it finishes', async (t) => {
   const parts = ['auth', 'http'] as const;
-  const { ns, ready } = await setUp(t, 'rot-stuck', parts, { rolloutTimeoutMs: 8000 });
+  const { ns, ready, counter } = await setUp(t, 'rot-stuck', parts, { rolloutTimeoutMs: 8000 });
   const stuck = 'hono-adapter-http-vertx';
   // No fake node carries this label: the new pods never schedule.
   await clients().apps.patchNamespacedDeployment(
@@ -202,8 +203,8 @@ test('a rollout that can never complete: RolloutStuck names the Deployment, the 
       (await clients().core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'RolloutStuck' && e.type === 'Warning' && e.message?.includes(stuck)),
     30_000, 250),
   );
-  // It waits there: still TrustBoth, leaves still from the old CA.
-  await new Promise((r) => setTimeout(r, 4000));
+  // It waits there over reconciles that could have advanced it: still TrustBoth, leaves still from the old CA.
+  await counter.more(2);
   const still = await getConfig(ns);
   t.is(still.status!.rotation?.phase, 'TrustBoth', 'does not skip ahead');
   t.deepEqual(still.status!.components!.map((x) => x.fingerprint), ready.status!.components!.map((x) => x.fingerprint), 'no leaf re-issued yet');
@@ -229,7 +230,8 @@ test('a brought-in CA replaced in its Secret runs the same phases; replaced by g
   const caSecret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'my-ca' }, type: 'Opaque', stringData: data });
   await applyStack(ns, [...parts]);
   await applyObjects([caSecret(caA.toSecretData())], ns);
-  await runOperator(t, ns, { resyncMs: 2000 });
+  const counter = reconcileCounter();
+  await runOperator(t, ns, { resyncMs: 2000, onTimings: counter.onTimings });
   const cfg = smallConfig(ns, parts);
   cfg.spec.issuer = { ca: { secretName: 'my-ca' } };
   await applyObjects([cfg], ns);
@@ -252,7 +254,7 @@ test('a brought-in CA replaced in its Secret runs the same phases; replaced by g
   t.truthy(held.status!.rotation, `the rotation is kept in status (${held.status!.rotation?.phase})`);
   const snapshot = async () => Promise.all(held.status!.components!.map(async (c) => JSON.stringify(await secretData(ns, c.secretName!))));
   const s1 = await snapshot();
-  await new Promise((r) => setTimeout(r, 4000));
+  await counter.more(3);
   t.deepEqual(await snapshot(), s1, 'the component Secrets stay as they were while the CA is garbage');
   t.truthy((await getConfig(ns)).status!.rotation, 'still held, not abandoned');
 
