@@ -5,6 +5,7 @@ import type { ExecutionContext } from 'ava';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type HonoTlsConfigSpec } from '../../operator/api/v1alpha1.js';
 import { OPT_IN_LABEL } from '../../operator/controller/names.js';
+import type { Timings } from '../../operator/controller/kube.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { applyObjects, installCrds, kubectl, testKubeConfig } from '../helpers/cluster.js';
@@ -79,20 +80,22 @@ export async function getConfig(namespace: string, name = 'hono'): Promise<HonoT
 }
 
 /**
- * Counts finished reconciles (the operator's onTimings fires once per reconcile): the signal that
- * the operator really looked, which every "nothing changed" check waits for instead of a sleep.
+ * Counts reconciles (the operator's onTimings fires once per reconcile, with its start): the signal
+ * that the operator really looked, which every "nothing changed" check waits for instead of a
+ * sleep. Only reconciles that started after `more` was called count: one already running read the
+ * state from before the change.
  */
 export function reconcileCounter() {
-  let n = 0;
+  const starts: number[] = [];
   return {
-    onTimings: () => void n++,
+    onTimings: (_key: string, t: Timings) => void starts.push(performance.now() - t.wallMs),
     get count() {
-      return n;
+      return starts.length;
     },
-    /** Waits until `more` reconciles have finished after this call. */
-    async more(more: number, what = `${more} more reconciles`): Promise<void> {
-      const target = n + more;
-      await waitFor(what, () => n >= target, 30_000);
+    /** Waits until `more` reconciles that started after this call have finished. */
+    async more(more: number, what = `${more} more reconciles`, timeoutMs = 60_000): Promise<void> {
+      const from = performance.now();
+      await waitFor(what, () => starts.filter((s) => s >= from).length >= more, timeoutMs);
     },
   };
 }

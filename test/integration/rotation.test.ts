@@ -16,7 +16,7 @@ import { annotate, followRotation, readConfig, trigger, waitDone } from '../help
 import { revisions, rolloutsBetween, waitRolledOut } from '../helpers/rollouts.js';
 import { hono2Stack, seedStack } from '../helpers/stacks.js';
 import { formatTrustGap, startTrustGapSampler, type TrustGapReport } from '../peers/trust-gap.js';
-import { runOperator, waitFor, waitReady } from './controller-fixtures.js';
+import { reconcileCounter, runOperator, waitFor, waitReady } from './controller-fixtures.js';
 
 let cluster: FeaturedCluster;
 let kc: k8s.KubeConfig;
@@ -35,12 +35,12 @@ const ROTATION_TIMEOUT = 10 * 60_000;
 const token = (what: string) => `${what}-${Date.now()}-${randomBytes(2).toString('hex')}`;
 
 /** A stack and its config, Ready and every rollout complete; the operator in-process (unless `process`). */
-async function bringUp(t: ExecutionContext, prefix: string, stack: typeof seedStack, opts: { inProcess?: boolean; spec?: Parameters<typeof seedStack>[1]; before?: (ns: string) => Promise<void>; onReconcile?: () => void } = {}) {
+async function bringUp(t: ExecutionContext, prefix: string, stack: typeof seedStack, opts: { inProcess?: boolean; spec?: Parameters<typeof seedStack>[1]; before?: (ns: string) => Promise<void>; counter?: ReturnType<typeof reconcileCounter> } = {}) {
   const ns = await withNamespace(t, prefix);
   await opts.before?.(ns);
   const { config, objects } = stack(ns, opts.spec);
   await applyObjects(objects, ns);
-  if (opts.inProcess !== false) await runOperator(t, ns, { onTimings: opts.onReconcile ? () => opts.onReconcile!() : undefined });
+  if (opts.inProcess !== false) await runOperator(t, ns, { onTimings: opts.counter?.onTimings });
   await applyObjects([config], ns);
   return { ns, name: config.metadata.name, config };
 }
@@ -102,8 +102,8 @@ async function rotateOnce(t: ExecutionContext, ns: string, name: string, config:
 
 test.serial('seed stack: a phased rotation has zero trust gaps and rolls each Deployment 3 times; a renewal rolls each once; the same token again does nothing', async (t) => {
   t.timeout(25 * 60_000);
-  let reconciles = 0;
-  const { ns, name, config } = await bringUp(t, 'rot-seed', seedStack, { onReconcile: () => reconciles++ });
+  const counter = reconcileCounter();
+  const { ns, name, config } = await bringUp(t, 'rot-seed', seedStack, { counter });
   await settled(ns, name);
   await rotateOnce(t, ns, name, config, 'seed rotate-ca');
 
@@ -124,9 +124,8 @@ test.serial('seed stack: a phased rotation has zero trust gaps and rolls each De
   assertRolled(t, config, rev0, rev1, 1, 'seed renew');
 
   // The same tokens again: a reconcile runs (an unrelated annotation changes) and nothing is re-issued or rolled.
-  const seen = reconciles;
   await annotate(kc, ns, name, { 'hono.test/poke': token('poke') });
-  await waitFor('two reconciles after the poke', async () => reconciles >= seen + 2, 60_000);
+  await counter.more(2, 'two reconciles after the poke');
   const same = await readConfig(kc, ns, name);
   t.deepEqual(same.status?.components?.map((c) => c.fingerprint), fp1, 'same token: no leaf re-issued');
   t.is(same.status?.ca?.fingerprint, renewed.status?.ca?.fingerprint, 'same token: same CA');
@@ -271,17 +270,16 @@ test.serial('a new token during a running rotation waits for it to finish, then 
 
 test.serial('bad trigger values (empty, huge): a clear status reason and nothing happens; a good token then works', async (t) => {
   t.timeout(20 * 60_000);
-  let reconciles = 0;
-  const { ns, name, config } = await bringUp(t, 'rot-bad', seedStack, { onReconcile: () => reconciles++ });
+  const counter = reconcileCounter();
+  const { ns, name, config } = await bringUp(t, 'rot-bad', seedStack, { counter });
   const before = await settled(ns, name);
   const rev0 = await revisions(kc, ns);
   for (const [what, value] of [
     ['empty', ''],
     ['huge', 'x'.repeat(64 * 1024)],
   ] as const) {
-    const seen = reconciles;
     await annotate(kc, ns, name, { 'hono.eclipse.org/rotate-ca': value });
-    await waitFor(`reconciles after the ${what} token`, async () => reconciles >= seen + 2, 60_000);
+    await counter.more(2, `two reconciles after the ${what} token`);
     const c = await readConfig(kc, ns, name);
     const said = (c.status?.conditions ?? []).find((x) => x.message.includes('hono.eclipse.org/rotate-ca'));
     t.truthy(said, `${what}: a condition names the annotation (${JSON.stringify(c.status?.conditions?.map((x) => `${x.type} ${x.reason}: ${x.message.slice(0, 120)}`))})`);
@@ -306,10 +304,10 @@ test.serial('brought-in CA: a new CA in the user Secret runs the phases; garbage
   t.timeout(30 * 60_000);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const first = await brought('first brought-in CA');
-  let reconciles = 0;
+  const counter = reconcileCounter();
   const { ns, name, config } = await bringUp(t, 'rot-garbage', seedStack, {
     spec: { issuer: { ca: { secretName: 'hono-ca' } } },
-    onReconcile: () => reconciles++,
+    counter,
     before: async (n) => {
       await core.createNamespacedSecret({ namespace: n, body: { metadata: { name: 'hono-ca' }, type: 'kubernetes.io/tls', stringData: first.toSecretData() } });
     },
@@ -336,8 +334,7 @@ test.serial('brought-in CA: a new CA in the user Secret runs the phases; garbage
   await waitRolledOut(kc, ns);
   const rv0 = await secretsRv();
   const phase0 = (await readConfig(kc, ns, name)).status?.rotation;
-  const seen = reconciles;
-  await waitFor('3 reconciles with the garbage in place', async () => reconciles >= seen + 3, 120_000);
+  await counter.more(3, '3 reconciles with the garbage in place', 120_000);
   const still = await readConfig(kc, ns, name);
   t.deepEqual(still.status?.rotation?.phase, phase0?.phase, 'the phase does not move');
   t.deepEqual(still.status?.rotation?.step, phase0?.step);
