@@ -1,6 +1,6 @@
 // The certificate lifecycle on a control plane whose Deployments really roll (kube-scheduler +
 // KWOK): one phased CA key replacement of a small stack (each Deployment rolls exactly 3 times and
-// only the new CA stays trusted), a renew trigger (each Deployment rolls once), a rollout that can
+// only the new CA stays trusted, and kstatus and the Argo CD check say InProgress throughout), a renew trigger (each Deployment rolls once), a rollout that can
 // never complete (RolloutStuck naming it; the rotation waits, then goes on once it is fixed), and
 // bad trigger values (a clear status, nothing happens, with a positive control).
 import test, { type ExecutionContext } from 'ava';
@@ -9,6 +9,7 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { CertificateAuthority } from '../../operator/pki/ca.js';
 import { clusterWith } from '../controlplane/cluster-with.js';
+import { gitopsHealth } from '../tools/gitops-health.js';
 import { applyObjects, withNamespace } from '../helpers/cluster.js';
 import { STACK, applyStack, clients, getConfig, reconcileCounter, runOperator, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
@@ -84,12 +85,19 @@ test('a rotate-ca token runs one phased key replacement: every Deployment rolls 
 
   await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'rotation-1' });
   const phases: string[] = [];
+  // What GitOps tools (real kstatus, the shipped Argo CD Lua check) say about the live object while it rotates.
+  const healthWhileRotating = new Map<string, number>();
   const done = await waitFor(
     'the rotation to finish',
     async () => {
       const c = await getConfig(ns);
       const p = c.status?.rotation?.phase;
       if (p && phases.at(-1) !== p) phases.push(p);
+      if (p) {
+        const h = await gitopsHealth(c);
+        const seen = `${p}: kstatus ${h.kstatus}, Argo CD ${h.argo}`;
+        healthWhileRotating.set(seen, (healthWhileRotating.get(seen) ?? 0) + 1);
+      }
       return c.status?.lastRotateToken === 'rotation-1' && !c.status.rotation && c.status.phase === 'Ready' && c.status.ca?.fingerprint !== oldFp ? c : undefined;
     },
     240_000,
@@ -97,6 +105,12 @@ test('a rotate-ca token runs one phased key replacement: every Deployment rolls 
   );
   await allRolledOut(ns, names);
   t.log(`phases seen: ${phases.join(' -> ')}`);
+  t.log(`health while rotating: ${JSON.stringify(Object.fromEntries(healthWhileRotating))}`);
+  t.true(healthWhileRotating.size > 0, 'health was read while the rotation ran');
+  t.true([...healthWhileRotating.keys()].every((k) => k.endsWith('kstatus InProgress, Argo CD Progressing')), 'InProgress (Progressing) throughout the rotation, never Current');
+  // Positive control: the same reading says Current (Healthy) once the rotation is done.
+  const healthAfter = await gitopsHealth(await getConfig(ns));
+  t.deepEqual([healthAfter.kstatus, healthAfter.argo], ['Current', 'Healthy'], healthAfter.kstatusMessage);
   t.deepEqual(phases.filter((p, i) => phases.indexOf(p) === i), phases, 'no phase came back');
   t.true(phases.every((p, i) => i === 0 || ['TrustBoth', 'ReissueLeaves', 'DropOld'].indexOf(p) > ['TrustBoth', 'ReissueLeaves', 'DropOld'].indexOf(phases[i - 1]!)), 'phases in order');
 

@@ -2,31 +2,16 @@
 // sigs.k8s.io/cli-utils/pkg/kstatus/status, through our test/tools/kstatus program) and the Argo CD
 // health check shipped in deploy/gitops/ (run with a real Lua interpreter) read the same
 // HonoTlsConfig: Current / Healthy when Ready, InProgress / Progressing while a change is not yet
-// observed or is being worked through, Failed / Degraded when it cannot be satisfied.
+// observed or is being worked through (a live rotation: controller-rotation.test.ts), Failed / Degraded when it cannot be satisfied.
 import test, { type ExecutionContext } from 'ava';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { applyObjects, withNamespace } from '../helpers/cluster.js';
-import { luaHealth } from '../tools/lua.js';
-import { runTool } from '../tools/tools.js';
+import { gitopsHealth, type GitopsHealth as Health } from '../tools/gitops-health.js';
 import { applyStack, clients, deploymentObject, getConfig, runOperator, seedConfig, STACK, waitFor, waitReady } from './controller-fixtures.js';
-
-const LUA = 'deploy/gitops/honotlsconfig-health.lua';
-
-interface Health {
-  kstatus: string;
-  kstatusMessage: string;
-  argo: string;
-  argoMessage: string;
-}
 
 /** kstatus and the Argo CD health of the live object, read once. */
 async function health(namespace: string, name: string): Promise<Health> {
-  const live = await getConfig(namespace, name);
-  const r = await runTool('kstatus', [], { input: JSON.stringify(live) });
-  if (r.code !== 0) throw new Error(`kstatus: ${r.stderr}`);
-  const k = JSON.parse(r.stdout) as { status: string; message: string };
-  const a = await luaHealth(LUA, live);
-  return { kstatus: k.status, kstatusMessage: k.message, argo: a.status, argoMessage: a.message };
+  return gitopsHealth(await getConfig(namespace, name));
 }
 
 async function waitHealth(t: ExecutionContext, namespace: string, name: string, kstatus: string, argo: string): Promise<Health> {
