@@ -3,6 +3,7 @@
 // rolloutGap is written here on purpose, apart from operator/lifecycle/rollout.ts: the proofs
 // must not judge the operator with its own code.
 import { AppsV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { waitFor } from './wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,18 +22,19 @@ export function rolloutGap(d: V1Deployment): string | null {
 /** Waits until every named Deployment (all in the namespace when none named) completed its rollout. */
 export async function waitRolledOut(kc: KubeConfig, namespace: string, names?: string[], timeoutMs = 180_000): Promise<void> {
   const apps = kc.makeApiClient(AppsV1Api);
-  const deadline = Date.now() + timeoutMs;
   let gaps: string[] = [];
-  for (;;) {
-    const list = (await apps.listNamespacedDeployment({ namespace })).items.filter((d) => !names || names.includes(d.metadata!.name!));
-    gaps = list.flatMap((d) => {
-      const g = rolloutGap(d);
-      return g ? [`${d.metadata!.name}: ${g}`] : [];
-    });
-    if (names && list.length < names.length) gaps.push(`missing: ${names.filter((n) => !list.some((d) => d.metadata?.name === n)).join(', ')}`);
-    if (gaps.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`rollouts in ${namespace} not complete within ${timeoutMs / 1000}s: ${gaps.join('; ')}`);
-    await sleep(250);
+  try {
+    await waitFor(`rollouts in ${namespace} to complete`, async () => {
+      const list = (await apps.listNamespacedDeployment({ namespace })).items.filter((d) => !names || names.includes(d.metadata!.name!));
+      gaps = list.flatMap((d) => {
+        const g = rolloutGap(d);
+        return g ? [`${d.metadata!.name}: ${g}`] : [];
+      });
+      if (names && list.length < names.length) gaps.push(`missing: ${names.filter((n) => !list.some((d) => d.metadata?.name === n)).join(', ')}`);
+      return gaps.length === 0;
+    }, timeoutMs, 250);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${gaps.join('; ')}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type RotationStatus } from '../../operator/api/v1alpha1.js';
 import { RENEW_ANNOTATION, ROTATE_CA_ANNOTATION } from '../../operator/controller/names.js';
 import { progressOf, type Trigger } from '../../operator/rotate/progress.js';
+import { waitFor } from './wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,15 +32,16 @@ export async function trigger(kc: KubeConfig, namespace: string, name: string, w
 
 /** Waits until the config is done with `token` as `rotate --wait` judges it; returns the config. */
 export async function waitDone(kc: KubeConfig, namespace: string, name: string, which: Trigger, token: string, caBefore: string | undefined, timeoutMs = 600_000): Promise<HonoTlsConfig> {
-  const deadline = Date.now() + timeoutMs;
   let line = '';
-  for (;;) {
-    const c = await readConfig(kc, namespace, name);
-    const p = progressOf(c, which, token, which === 'rotate-ca' ? caBefore : undefined);
-    if (p.done) return c;
-    line = `${p.line}${p.attention ? ` (${p.attention})` : ''}`;
-    if (Date.now() > deadline) throw new Error(`${namespace}/${name} not done with ${which} ${token} within ${timeoutMs / 1000}s: ${line}`);
-    await sleep(200);
+  try {
+    return await waitFor(`${namespace}/${name} to be done with ${which} ${token}`, async () => {
+      const c = await readConfig(kc, namespace, name);
+      const p = progressOf(c, which, token, which === 'rotate-ca' ? caBefore : undefined);
+      line = `${p.line}${p.attention ? ` (${p.attention})` : ''}`;
+      return p.done ? c : undefined;
+    }, timeoutMs, 200);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${line}`);
   }
 }
 

@@ -5,12 +5,13 @@
 // bad trigger values (a clear status, nothing happens, with a positive control).
 import test, { type ExecutionContext } from 'ava';
 import { X509Certificate } from 'node:crypto';
-import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { CertificateAuthority } from '../../operator/pki/ca.js';
 import { clusterWith } from '../controlplane/cluster-with.js';
 import { gitopsHealth } from '../tools/gitops-health.js';
-import { applyObjects, withNamespace } from '../helpers/cluster.js';
+import { applyObjects, testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { waitRolledOut } from '../helpers/rollouts.js';
 import { STACK, applyStack, clients, getConfig, reconcileCounter, runOperator, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
 test.before(async () => {
@@ -28,30 +29,13 @@ function smallConfig(ns: string, parts: readonly string[]): HonoTlsConfig {
   return cfg;
 }
 
-/** Independent of the operator's own check: complete as `kubectl rollout status` means it, with old pods gone. */
-function complete(d: V1Deployment): boolean {
-  const want = d.spec?.replicas ?? 1;
-  const s = d.status ?? {};
-  return (
-    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
-    s.updatedReplicas === want &&
-    s.readyReplicas === want &&
-    s.availableReplicas === want &&
-    s.replicas === want
-  );
-}
-
 const revision = async (ns: string, name: string) =>
   Number((await clients().apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
 const replicaSetCount = async (ns: string, name: string) =>
   (await clients().apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: `app=${name}` })).items.length;
 
-async function allRolledOut(ns: string, names: string[], timeoutMs = 120_000): Promise<void> {
-  await waitFor(`rollouts of ${names.join(', ')} to complete`, async () => {
-    for (const n of names) if (!complete(await clients().apps.readNamespacedDeployment({ name: n, namespace: ns }))) return false;
-    return true;
-  }, timeoutMs, 250);
-}
+/** Complete as the tests' own oracle (test/helpers/rollouts.ts) judges it, not the operator's code. */
+const allRolledOut = (ns: string, names: string[], timeoutMs = 120_000) => waitRolledOut(testKubeConfig(), ns, names, timeoutMs);
 
 async function annotate(ns: string, annotations: Record<string, string | null>): Promise<void> {
   await clients().custom.patchNamespacedCustomObject(

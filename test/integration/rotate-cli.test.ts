@@ -14,13 +14,16 @@ test.before(async () => {
   await installCrds();
 });
 
-async function run(argv: string[], kc?: import('@kubernetes/client-node').KubeConfig) {
+/** Starts the command; `out()` is what it printed so far. */
+function start(argv: string[], kc?: import('@kubernetes/client-node').KubeConfig) {
   let out = '';
   let err = '';
   const args = kc ? argv : ['--kubeconfig', process.env.HONO_TEST_KUBECONFIG!, ...argv];
-  const code = await rotateCommand(args, { kubeConfig: kc, pollMs: 100, io: { out: (x) => (out += x), err: (x) => (err += x) } });
-  return { code, out, err };
+  const done = rotateCommand(args, { kubeConfig: kc, pollMs: 100, io: { out: (x) => (out += x), err: (x) => (err += x) } }).then((code) => ({ code, out, err }));
+  return { done, out: () => out };
 }
+
+const run = (argv: string[], kc?: import('@kubernetes/client-node').KubeConfig) => start(argv, kc).done;
 
 async function configIn(ns: string, name: string, labels: Record<string, string> = {}): Promise<void> {
   const c = seedConfig(ns, name);
@@ -96,7 +99,7 @@ test('--wait follows status (phase, step, waiting for) until every config is don
   await writeStatus(ns, 'hono', { ca: { fingerprint: 'AA:01' }, conditions: [ready], phase: 'Ready' });
   await writeStatus(ns, 'other', { ca: { fingerprint: 'AA:02' }, conditions: [ready], phase: 'Ready' });
 
-  const waiting = run(['-n', ns, '--wait', '--token', 'w1']);
+  const waiting = start(['-n', ns, '--wait', '--token', 'w1']);
   await waitFor('the token on both configs', async () => (await annotations(ns))[ROTATE_CA_ANNOTATION] === 'w1' && (await annotations(ns, 'other'))[ROTATE_CA_ANNOTATION] === 'w1');
   const rot = (phase: 'TrustBoth' | 'ReissueLeaves' | 'DropOld', step: string | undefined, waitingFor: string[]) => ({
     // null: a merge patch removes the previous step.
@@ -109,7 +112,8 @@ test('--wait follows status (phase, step, waiting for) until every config is don
   ];
   for (const s of steps) {
     await writeStatus(ns, 'hono', s);
-    await sleep(400);
+    // Each step stays until the printer has shown it.
+    await waitFor(`the printer to show phase ${s.rotation!.phase}`, () => waiting.out().includes(`phase ${s.rotation!.phase}`));
   }
   // `other` handled it and finished at once.
   await writeStatus(ns, 'other', { lastRotateToken: 'w1', ca: { fingerprint: 'BB:02' }, phase: 'Ready' });
@@ -118,7 +122,7 @@ test('--wait follows status (phase, step, waiting for) until every config is don
     { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'hono', body: { status: { rotation: null, phase: 'Ready', ca: { fingerprint: 'BB:01' } } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
-  const r = await waiting;
+  const r = await waiting.done;
   t.log(r.out);
   t.is(r.code, 0, r.err);
   t.regex(r.out, new RegExp(`${ns}/hono: rotating: phase TrustBoth, waiting for hono-server, hono-service-auth`));
@@ -138,4 +142,3 @@ test('--wait follows status (phase, step, waiting for) until every config is don
   t.regex(late.err, /Rerun with --wait and the same --token w2/);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
