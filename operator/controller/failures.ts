@@ -6,6 +6,7 @@ import { isPkiError } from '../pki/errors.js';
 import { PlanError } from '../plan/errors.js';
 import type { Failure } from './context.js';
 import { describeError } from './informers.js';
+import { isConflict, isNotFound, isRejection, statusCode, statusMessage } from './kube.js';
 
 /** An error's text for status and logs: PEM blocks (keys, certificates) never pass, whatever a library put in. */
 export function redact(text: string): string {
@@ -35,6 +36,7 @@ export const FAILURE_REASONS = [
   'DeploymentNotOptedIn',
   'DeploymentConflict',
   'DeploymentRejected',
+  'SecretRejected',
   'ContainerMissing',
   'ServiceMissing',
   'WiringDrift',
@@ -49,12 +51,34 @@ export const FAILURE_REASONS = [
  */
 export const WARNING_REASONS = ['CaExpiresSoon'] as const;
 
+/** An error that already is a Failure (thrown where the step cannot go on, e.g. a refused CA Secret). */
+export class FailureError extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/**
+ * The apiserver refused a Secret write itself (403 by RBAC or an admission policy, 422, 400):
+ * retrying the same write cannot help. A 409 or 404 (a racing writer) is not this: those retry
+ * from fresh reads.
+ */
+export function secretRejected(namespace: string, name: string, err: unknown): Failure | undefined {
+  if (!isRejection(err) || isConflict(err) || isNotFound(err)) return undefined;
+  return {
+    reason: 'SecretRejected',
+    message: `Secret ${name}: the apiserver refused the write (HTTP ${statusCode(err)}: ${redact(statusMessage(err)) || 'no message'}); the Secret in place was not changed. Fix what the message names (an admission policy, a quota, the operator's RBAC in namespace ${namespace})`,
+    retry: true,
+  };
+}
+
 /**
  * The Failure for an error. `context` says where it happened ("component mqtt-adapter"), and
  * prefixes the message.
  */
 export function failureOf(err: unknown, context?: string): Failure {
   const at = (m: string) => (context ? `${context}: ${m}` : m);
+  if (err instanceof FailureError) return { ...err.failure, message: at(err.failure.message) };
   if (err instanceof PlanError) return { reason: 'InvalidSpec', message: at(err.message), retry: false };
   if (isPkiError(err, 'UNSUPPORTED_PASSWORD')) {
     return { reason: 'PasswordSecretInvalid', message: at(`${err.message} (spec.trustStore.passwordSecretRef)`), retry: true };

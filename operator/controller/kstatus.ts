@@ -21,6 +21,7 @@ const NEEDS_USER_CHANGE = new Set<Failure['reason']>([
   'DeploymentConflict',
   'DeploymentNotOptedIn',
   'DeploymentRejected',
+  'SecretRejected',
   'WiringDrift',
   'ReissueLoop',
 ]);

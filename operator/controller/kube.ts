@@ -24,6 +24,23 @@ export function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The apiserver refused the request itself (4xx): retrying the same request cannot help. */
+export function isRejection(err: unknown): boolean {
+  const code = statusCode(err);
+  return code !== undefined && code >= 400 && code < 500 && code !== 429;
+}
+
+/** The apiserver's message of a failed request (a Status body), shortened. */
+export function statusMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  try {
+    const status = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+    return (status?.message ?? '').slice(0, 400);
+  } catch {
+    return '';
+  }
+}
+
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
 

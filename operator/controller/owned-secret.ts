@@ -1,6 +1,7 @@
 // Creating a Secret the operator owns once and then keeps (the CA, the generated store password).
 import type { V1Secret } from '@kubernetes/client-node';
 import { ownerReference, type ReconcileContext } from './context.js';
+import { FailureError, secretRejected } from './failures.js';
 import { isConflict } from './kube.js';
 import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ANNOTATION, labelValue } from './names.js';
 
@@ -35,6 +36,8 @@ export async function createOwnedSecret(
     ctx.read.wrote('secret', namespace, name, created);
     return { created };
   } catch (err) {
+    const refused = secretRejected(namespace, name, err);
+    if (refused) throw new FailureError(refused);
     const live = isConflict(err) ? await ctx.read.liveSecret(namespace, name) : undefined;
     if (!live) throw err;
     return { existing: live };

@@ -9,7 +9,7 @@ import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/inde
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
 import { decodeData, encodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
 import { NOT_CURRENT_CA, checkLeaf, firstPem } from './leaf-check.js';
-import { failureOf } from './failures.js';
+import { failureOf, secretRejected } from './failures.js';
 import { secretMaterialDigest } from './material-digest.js';
 import { DEFAULT_REISSUE_LIMITS, decideReissue, readHistory, recordIssue } from './reissue-guard.js';
 import { renewalTime } from './renewal.js';
@@ -192,7 +192,14 @@ export async function ensureComponentSecrets(
       const desired = desiredSecret(ctx, plan, c, built.data, built.storeDigest, leaf.history);
       const kept = userKeys(existing, Object.keys(built.data));
       desired.data = { ...kept, ...desired.data };
-      const written = await writeIfChanged(ctx, desired, existing);
+      let written: boolean;
+      try {
+        written = await writeIfChanged(ctx, desired, existing);
+      } catch (err) {
+        const refused = secretRejected(plan.namespace, c.secretName, err);
+        if (!refused) throw err;
+        return { component: c, failure: refused, issued: false, written: false };
+      }
       const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
       return {
         component: c,

@@ -4,7 +4,7 @@
 // material or wiring changed. Conflicts are reported, never fought over.
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1EnvVar, type V1Volume, type V1VolumeMount } from '@kubernetes/client-node';
 import type { Failure, ReconcileContext } from './context.js';
-import { statusCode } from './kube.js';
+import { isRejection, statusCode, statusMessage } from './kube.js';
 import { applyBody, foreignFields, isEmpty, ownedFields, wiringApplied, type ContainerWiring, type DeploymentWiring } from './apply-body.js';
 import { combineDigests } from './material-digest.js';
 import { applyConflicts, conflictFailure, consentFailure, foreignFailure, migrateLegacyManager } from './ownership.js';
@@ -40,17 +40,6 @@ function rejectedFailure(namespace: string, name: string, err: unknown): Failure
     message: `Deployment ${name}: the apiserver refused the wiring (HTTP ${statusCode(err)}: ${statusMessage(err) || 'no message'}); nothing was changed. Fix what the message names (the Deployment, an admission policy, the operator's RBAC) or this config's mountPath / envOverrides`,
     retry: true,
   };
-}
-
-/** The apiserver's message of a failed request (a Status body), shortened. */
-function statusMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  try {
-    const status = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
-    return (status?.message ?? '').slice(0, 400);
-  } catch {
-    return '';
-  }
 }
 
 /** Deployment name -> the materials of the components it runs. */
@@ -206,12 +195,6 @@ export async function unwireDeployment(ctx: ReconcileContext, namespace: string,
 
 function keepVolumes(d: V1Deployment, names: Set<string>): DeploymentWiring {
   return { annotations: {}, containers: [], volumes: (d.spec?.template?.spec?.volumes ?? []).filter((v) => names.has(v.name)) };
-}
-
-/** The apiserver refused the request itself (4xx): retrying the same request cannot help. */
-function isRejection(err: unknown): boolean {
-  const code = statusCode(err);
-  return code !== undefined && code >= 400 && code < 500 && code !== 429;
 }
 
 function describe(err: unknown): string {

@@ -9,11 +9,11 @@ import { PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/clie
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig, type HonoTlsConfigSpec } from '../../operator/api/v1alpha1.js';
 import { CONFIRM_NEW_CA_ANNOTATION } from '../../operator/controller/ca.js';
 import { FAILURE_REASONS, WARNING_REASONS } from '../../operator/controller/failures.js';
-import { ISSUE_HISTORY_ANNOTATION, OPT_IN_LABEL } from '../../operator/controller/names.js';
+import { CONFIG_LABEL, ISSUE_HISTORY_ANNOTATION, OPT_IN_LABEL } from '../../operator/controller/names.js';
 import { DEFAULT_REISSUE_LIMITS } from '../../operator/controller/reissue-guard.js';
 import { CertificateAuthority } from '../../operator/pki/index.js';
 import { systemClock } from '../../operator/runtime/clock.js';
-import { applyObjects, withNamespace } from '../helpers/cluster.js';
+import { applyObjects, kubectl, withNamespace } from '../helpers/cluster.js';
 import { opensslChain } from '../unit/pki/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import { admissionPolicy, clients, deploymentObject, getConfig, runOperator, waitReady } from './controller-fixtures.js';
@@ -48,6 +48,39 @@ const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 /** An admission policy that refuses `operation` of the one `resource` object named `name` (see admissionPolicy). */
 const refuseByPolicy = (t: ExecutionContext, ns: string, rule: { apiGroup: string; resource: string; operation: 'CREATE' | 'UPDATE'; name: string }, probe: string[]) =>
   admissionPolicy(t, ns, { ...rule, name: `refuse-${ns}-${rule.name}`, expression: `object.metadata.name != '${rule.name}'`, message: `refused by the failure-reasons test: ${rule.resource} ${rule.name}`, probe });
+
+/** A webhook for CREATE of the config's Secrets (by its label) at an address nobody listens on; the apiserver answers 500. */
+async function unreachableWebhook(t: ExecutionContext, ns: string, configName: string): Promise<void> {
+  const name = `unreachable-${ns}-${configName}`;
+  t.teardown(async () => {
+    await kubectl(['delete', 'validatingwebhookconfiguration', name, '--wait=false']);
+  });
+  await applyObjects([
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name },
+      webhooks: [
+        {
+          name: 'unreachable.hono.test',
+          clientConfig: { url: 'https://127.0.0.1:9/validate' },
+          rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['secrets'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+          objectSelector: { matchLabels: { [CONFIG_LABEL]: configName } },
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          failurePolicy: 'Fail',
+          timeoutSeconds: 2,
+        },
+      ],
+    },
+  ]);
+  const probe = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${configName}-probe\n  labels:\n    ${CONFIG_LABEL}: ${configName}\nstringData:\n  x: probe\n`;
+  await waitFor(`webhook ${name} to fail CREATE of the config's Secrets`, async () => {
+    const r = await kubectl(['-n', ns, 'create', '--dry-run=server', '-f', '-'], { input: probe });
+    return r.code !== 0 && r.stderr.includes('failed calling webhook');
+  }, 30_000, 200);
+}
 
 /** Sets the auth component's dnsNames (a new generation), and waits until that generation was issued and Ready. */
 async function setDnsNames(ns: string, name: string, dnsNames: string[]): Promise<void> {
@@ -208,12 +241,27 @@ const ROWS: Row[] = [
     message: /refused the wiring \(HTTP 4\d\d: .*refused by the failure-reasons test: deployments r\d+-dep\); nothing was changed/,
   },
   {
-    reason: 'InternalError',
+    reason: 'SecretRejected',
     input: "an admission policy refuses the creation of the component's Secret",
     spec: () => ({ components: [auth()] }),
     before: (ns, n, t) =>
       refuseByPolicy(t, ns, { apiGroup: '', resource: 'secrets', operation: 'CREATE', name: `${n}-auth-tls` }, ['create', 'secret', 'generic', `${n}-auth-tls`, '--from-literal=x=y']),
-    message: /4\d\d: .*refused by the failure-reasons test: secrets r\d+-auth-tls.*; retrying with backoff/,
+    component: 'auth',
+    message: /Secret r\d+-auth-tls: the apiserver refused the write \(HTTP 4\d\d: .*refused by the failure-reasons test: secrets r\d+-auth-tls.*\); the Secret in place was not changed/,
+  },
+  {
+    reason: 'SecretRejected',
+    input: "an admission policy refuses the creation of the operator's CA Secret",
+    spec: () => ({ components: [auth()] }),
+    before: (ns, n, t) => refuseByPolicy(t, ns, { apiGroup: '', resource: 'secrets', operation: 'CREATE', name: `${n}-ca` }, ['create', 'secret', 'generic', `${n}-ca`, '--from-literal=x=y']),
+    message: /Secret r\d+-ca: the apiserver refused the write \(HTTP 4\d\d: .*refused by the failure-reasons test: secrets r\d+-ca.*\); the Secret in place was not changed/,
+  },
+  {
+    reason: 'InternalError',
+    input: "an admission webhook for the config's Secrets that cannot be reached (failurePolicy Fail): a server-side error, retried",
+    spec: () => ({ components: [auth()] }),
+    before: (ns, n, t) => unreachableWebhook(t, ns, n),
+    message: /failed calling webhook "unreachable\.hono\.test".*; retrying with backoff/,
   },
   {
     reason: 'ReissueHeldBack',
