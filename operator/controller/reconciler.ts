@@ -13,7 +13,7 @@ import { failureOf } from './failures.js';
 import { ensureFinalizer, removeFinalizer } from './finalizer.js';
 import { describeError } from './informers.js';
 import { Timings, readOrUndefined, type KubeClients } from './kube.js';
-import { FINALIZER, splitKey } from './names.js';
+import { FINALIZER, TLS_DIGEST_ANNOTATION, splitKey } from './names.js';
 import { ensurePassword } from './password.js';
 import { Reads } from './reader.js';
 import { ensureComponentSecrets, type ComponentMaterial, type LifecycleSteer } from './secrets.js';
@@ -241,10 +241,14 @@ function rolledUnits(d: Decision, materials: ComponentMaterial[], wiring: Wiring
     if (!d.admit.includes(m.component.name) || m.failure || !m.materialDigest) continue;
     const dep = m.component.workload?.deployment;
     if (!dep) units.push(`@${m.component.name}`);
-    else if (wiring.filter((w) => w.deployment === dep).every((w) => w.wired && !w.failure)) units.push(dep);
+    // verify mode rolls nothing itself: a Deployment counts once its owner rolled it onto this material.
+    else if (wiring.filter((w) => w.deployment === dep).every((w) => w.wired && !w.failure && w.carriesDigest !== false)) units.push(dep);
   }
   return [...new Set(units)];
 }
+
+const VERIFY_ROLL_HINT =
+  ` (spec.wiring is verify, so the operator rolls no Deployment: set each one's pod-template annotation ${TLS_DIGEST_ANNOTATION} to its status.components[].materialDigest where the Deployment is kept; the step goes on once it rolled)`;
 
 function lifecycleSummary(ctx: ReconcileContext, plan: Plan, lc: Lifecycle, caNotAfter: Date): LifecycleSummary {
   const d = lc.decision;
@@ -262,7 +266,9 @@ function lifecycleSummary(ctx: ReconcileContext, plan: Plan, lc: Lifecycle, caNo
           progress: {
             type: 'Rotating' as const,
             reason: progressNote ? progressNote.reason : rotation.phase,
-            message: progressNote ? progressNote.message : `phase ${rotation.phase}, step ${rotation.step}${rotation.waitingFor?.length ? `: waiting for ${rotation.waitingFor.join(', ')}` : ''}`,
+            message: progressNote
+              ? progressNote.message
+              : `phase ${rotation.phase}, step ${rotation.step}${rotation.waitingFor?.length ? `: waiting for ${rotation.waitingFor.join(', ')}${ctx.config.spec.wiring === 'verify' ? VERIFY_ROLL_HINT : ''}` : ''}`,
           },
         }
       : d.kind === 'renew'

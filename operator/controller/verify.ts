@@ -5,6 +5,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { isSubset, type DeploymentWiring } from './apply-body.js';
 import type { Failure, ReconcileContext } from './context.js';
+import { TLS_DIGEST_ANNOTATION } from './names.js';
 import type { ComponentMaterial } from './secrets.js';
 import { buildWiring, materialsByDeployment, type WiringOutcome } from './workloads.js';
 
@@ -51,15 +52,20 @@ export async function verifyDeployments(ctx: ReconcileContext, namespace: string
 }
 
 async function verifyOne(ctx: ReconcileContext, namespace: string, name: string, ms: ComponentMaterial[]): Promise<WiringOutcome[]> {
-  const outcome = (m: ComponentMaterial, failure?: Failure, digest?: string): WiringOutcome => ({
+  const d = await ctx.read.deployment(namespace, name);
+  // The Deployment's digest is over all its components, as in apply mode (render prints the same).
+  const whole = d && ms.every((m) => !m.failure && m.materialDigest) ? buildWiring(d, ms) : undefined;
+  const digest = whole && 'digest' in whole ? whole.digest : undefined;
+  const carriesDigest = !!digest && d?.spec?.template?.metadata?.annotations?.[TLS_DIGEST_ANNOTATION] === digest;
+  const outcome = (m: ComponentMaterial, failure?: Failure): WiringOutcome => ({
     component: m.component.name,
     deployment: name,
     wired: !failure,
     applied: false,
+    carriesDigest,
     ...(digest ? { materialDigest: digest } : {}),
     ...(failure ? { failure } : {}),
   });
-  const d = await ctx.read.deployment(namespace, name);
   if (!d) {
     const missing: Failure = { reason: 'DeploymentMissing', message: `Deployment ${name} does not exist in namespace ${namespace}; it is verified as soon as it appears`, retry: true };
     return ms.map((m) => outcome(m, missing));
@@ -70,12 +76,12 @@ async function verifyOne(ctx: ReconcileContext, namespace: string, name: string,
     const w = buildWiring(d, [m]);
     if ('failure' in w) return outcome(m, w.failure);
     const drift = wiringDrift(d, w.wiring);
-    if (!drift.length) return outcome(m, undefined, w.digest);
+    if (!drift.length) return outcome(m);
     return outcome(m, {
       reason: 'WiringDrift',
       message: `Deployment ${name} does not carry the wiring (spec.wiring: verify, nothing was patched): ${drift.join('; ')}. Fix the Deployment where it is kept (hono-tls-operator render prints the wiring), or set spec.wiring: apply`,
       retry: true,
-    }, w.digest);
+    });
   });
   const drifted = out.filter((o) => o.failure?.reason === 'WiringDrift').map((o) => o.component);
   if (drifted.length) ctx.logger.info('deployment drifts from the wiring', { deployment: name, components: drifted });

@@ -19,6 +19,11 @@ export interface WiringOutcome {
   failure?: Failure;
   /** The apply changed the Deployment (a new rollout follows when the pod template changed). */
   applied: boolean;
+  /**
+   * verify mode only: the pod template carries this material's digest annotation, i.e. whoever
+   * owns the Deployment rolled it onto this material (a rotation step waits for that).
+   */
+  carriesDigest?: boolean;
 }
 
 const applyOptions = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);

@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from 'ava';
 import { X509Certificate } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type HonoTlsConfig } from '../../operator/api/v1alpha1.js';
+import { TLS_DIGEST_ANNOTATION, fieldManager } from '../../operator/controller/names.js';
 import { CertificateAuthority } from '../../operator/pki/ca.js';
 import { clusterWith } from '../controlplane/cluster-with.js';
 import { gitopsHealth } from '../tools/gitops-health.js';
@@ -271,4 +272,72 @@ test('a brought-in CA replaced in its Secret runs the same phases; replaced by g
   t.false(Object.keys(trust).some((k) => k.includes('key')), 'no key in the trust Secret');
   const after = await counts(ns, names);
   for (const n of names) t.is(after.get(n)!.rev - before.get(n)!.rev, 3, `${n}: 3 rollouts`);
+});
+
+test('spec.wiring verify: a rotation waits at each step until whoever keeps the Deployments rolls them onto its digest; the operator writes no Deployment', async (t) => {
+  const { ns, counter } = await setUp(t, 'rot-verify', PARTS);
+  const names = deploymentsOf(PARTS);
+  // Wired in apply mode, then handed over to a pipeline: verify mode.
+  const switched = (await clients().custom.patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'hono', body: { spec: { wiring: 'verify' } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  )) as HonoTlsConfig;
+  await waitFor('verify mode observed and Ready', async () => {
+    const c = await getConfig(ns);
+    return c.status?.observedGeneration === switched.metadata.generation && c.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+  }, 60_000, 200);
+  const generations = async () => new Map(await Promise.all(names.map(async (n) => [n, (await clients().apps.readNamespacedDeployment({ name: n, namespace: ns })).metadata!.generation!] as const)));
+  // When the operator's manager last wrote each Deployment (the pipeline taking the annotation over changes its fields, not its time).
+  const operatorEntries = async () =>
+    JSON.stringify(
+      await Promise.all(
+        names.map(async (n) =>
+          (await clients().apps.readNamespacedDeployment({ name: n, namespace: ns })).metadata!.managedFields!.filter((f) => f.manager === fieldManager('hono')).map((f) => [n, f.operation, f.time]),
+        ),
+      ),
+    );
+  const before = await counts(ns, names);
+  const gen0 = await generations();
+  const ownWrites0 = await operatorEntries();
+
+  await annotate(ns, { 'hono.eclipse.org/rotate-ca': 'verify-1' });
+  const waiting = await waitFor('TrustBoth waiting with the verify hint', async () => {
+    const c = await getConfig(ns);
+    const r = c.status?.conditions?.find((x) => x.type === 'Reconciling');
+    return c.status?.rotation?.phase === 'TrustBoth' && r?.message.includes('spec.wiring is verify') ? c : undefined;
+  }, 60_000, 200);
+  t.log(waiting.status?.conditions?.find((x) => x.type === 'Reconciling')?.message);
+  // Nothing rolls by itself: several reconciles later the phase holds and no Deployment changed.
+  await counter.more(3, 'three reconciles while the Deployments carry the old digest');
+  t.is((await getConfig(ns)).status?.rotation?.phase, 'TrustBoth', 'the step does not complete before the Deployments rolled');
+  t.deepEqual(await generations(), gen0, 'no Deployment changed');
+
+  // The pipeline: sets each Deployment's digest from status, as a GitOps tool applying `render` would.
+  const pipelineSets = new Map<string, number>();
+  const done = await waitFor(
+    'the rotation to finish with the pipeline rolling each step',
+    async () => {
+      const c = await getConfig(ns);
+      for (const comp of c.status?.components ?? []) {
+        if (!comp.deployment || !comp.materialDigest) continue;
+        const d = await clients().apps.readNamespacedDeployment({ name: comp.deployment, namespace: ns });
+        if (d.spec?.template?.metadata?.annotations?.[TLS_DIGEST_ANNOTATION] === comp.materialDigest) continue;
+        await clients().apps.patchNamespacedDeployment(
+          { name: comp.deployment, namespace: ns, fieldManager: 'gitops-pipeline', body: { spec: { template: { metadata: { annotations: { [TLS_DIGEST_ANNOTATION]: comp.materialDigest } } } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+        pipelineSets.set(comp.deployment, (pipelineSets.get(comp.deployment) ?? 0) + 1);
+      }
+      return c.status?.lastRotateToken === 'verify-1' && !c.status.rotation && c.status.phase === 'Ready' ? c : undefined;
+    },
+    240_000,
+    250,
+  );
+  await allRolledOut(ns, names);
+  t.log(`digests set by the pipeline: ${JSON.stringify(Object.fromEntries(pipelineSets))}`);
+  const after = await counts(ns, names);
+  // Positive control of "no Deployment changed": the pipeline's own changes are seen, 3 per Deployment.
+  for (const n of names) t.is(after.get(n)!.rev - before.get(n)!.rev, 3, `${n}: 3 rollouts, each by the pipeline`);
+  t.is(await operatorEntries(), ownWrites0, "the operator's field manager wrote no Deployment");
+  t.not(done.status?.ca?.fingerprint, waiting.status?.rotation?.oldCaFingerprint, 'the CA was replaced');
 });
