@@ -19,7 +19,16 @@ export function redact(text: string): string {
  */
 export const FAILURE_REASONS = [
   'InvalidSpec',
-  'IssuerNotImplemented',
+  'CertManagerNotInstalled',
+  'IssuerNotFound',
+  'IssuerNotReady',
+  'CertificateConflict',
+  'CertificateNotReady',
+  'CertificateRequestDenied',
+  'CertificateRequestFailed',
+  'TrustAnchorMissing',
+  'TrustBundleMissing',
+  'TrustBundleInvalid',
   'CaSecretMissing',
   'CaSecretInvalid',
   'CaSecretConflict',

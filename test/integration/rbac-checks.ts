@@ -50,7 +50,8 @@ export async function assertDenied(t: ExecutionContext, kc: KubeConfig, ns: stri
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   const denied: Array<[string, () => Promise<unknown>]> = [
     ['list configmaps', () => core.listNamespacedConfigMap({ namespace: ns })],
-    ['read a configmap', () => core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: ns })],
+    // Read by name only (a certManager trust bundle): never listed, never written.
+    ['create a configmap', () => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' }, data: { a: 'b' } } })],
     ['list pods', () => core.listNamespacedPod({ namespace: ns })],
     ['create a Deployment', () => apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } } })],
     ['delete a Deployment', () => apps.deleteNamespacedDeployment({ name: 'hono-service-auth', namespace: ns })],
