@@ -23,7 +23,7 @@ export async function certManagerTrust(ctx: ReconcileContext, plan: Plan, outcom
     if (!issued.length) return { pem: '' };
     return {
       failure: {
-        reason: 'TrustAnchorMissing',
+        reason: 'TrustBundleMissing',
         message: `the Secrets cert-manager wrote carry no ca.crt (the issuer ${plan.issuer.issuerRef.kind} ${plan.issuer.issuerRef.name} does not provide its CA): name the CA bundle in spec.issuer.certManager.trustBundle (a Secret or ConfigMap key, e.g. one trust-manager writes)`,
         retry: false,
       },

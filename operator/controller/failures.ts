@@ -26,7 +26,6 @@ export const FAILURE_REASONS = [
   'CertificateNotReady',
   'CertificateRequestDenied',
   'CertificateRequestFailed',
-  'TrustAnchorMissing',
   'TrustBundleMissing',
   'TrustBundleInvalid',
   'CaSecretMissing',

@@ -294,7 +294,6 @@ const ELSEWHERE: Partial<Record<(typeof FAILURE_REASONS)[number], string>> = {
   CertificateNotReady: 'cert-manager-issuer.test.ts',
   CertificateRequestDenied: 'cert-manager-issuer.test.ts',
   CertificateRequestFailed: 'cert-manager-issuer.test.ts',
-  TrustAnchorMissing: 'cert-manager-issuer.test.ts',
   TrustBundleMissing: 'cert-manager-issuer.test.ts',
   TrustBundleInvalid: 'cert-manager-issuer.test.ts',
 };
