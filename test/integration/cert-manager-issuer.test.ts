@@ -226,7 +226,18 @@ test('a CA Issuer: Ready, one owned Certificate per component, one projected dir
   // Deleting the config: its Certificates go with their owner (kube-controller-manager's GC), Deployments are unwired.
   await custom.deleteNamespacedCustomObject({ group: 'hono.eclipse.org', version: 'v1alpha1', plural: 'honotlsconfigs', namespace: ns, name: 'hono' });
   await waitFor('Certificates garbage-collected', async () => ((await custom.listNamespacedCustomObject({ ...cm, plural: 'certificates', namespace: ns, labelSelector: 'hono.eclipse.org/config=hono' })) as { items: unknown[] }).items.length === 0, 60_000);
-  await waitFor('cert-manager Secrets garbage-collected', async () => !(await core.listNamespacedSecret({ namespace: ns })).items.some((s) => s.metadata?.name?.endsWith('-cm-tls')), 60_000);
+  let left = '';
+  await waitFor(
+    'cert-manager Secrets garbage-collected',
+    async () => {
+      const items = (await core.listNamespacedSecret({ namespace: ns })).items.filter((s) => s.metadata?.name?.endsWith('-cm-tls'));
+      left = items.map((s) => `${s.metadata?.name} owners=${JSON.stringify(s.metadata?.ownerReferences)} managers=${s.metadata?.managedFields?.map((m) => m.manager).join(',')}`).join('; ');
+      return items.length === 0;
+    },
+    60_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}: ${left}`);
+  });
   const unwired = await apps.readNamespacedDeployment({ name: 'hono-service-auth', namespace: ns });
   t.falsy(projectedVolume(unwired, 'auth'));
 });
