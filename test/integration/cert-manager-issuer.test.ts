@@ -8,13 +8,13 @@ import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import type { HonoTlsConfig, HonoTlsConfigSpec } from '../../operator/api/v1alpha1.js';
-import { CERT_MANAGER_GROUP, CERT_MANAGER_VERSION, type Certificate } from '../../operator/issuers/certificate-spec.js';
+import type { Certificate } from '../../operator/issuers/certificate-spec.js';
+import { caCertificate as caCertificateBy, caIssuer, cm, cmReady, createCm, getCm, namespaceWithCaIssuer as withCaIssuer, type CmObject } from '../helpers/cert-manager.js';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
 import { applyObjects, testKubeConfig, withNamespace } from '../helpers/cluster.js';
 import { allSixProven, formatChannelTable, proveChannels } from '../peers/channels.js';
 import { applyStack, clients, getConfig, reconcileCounter, replicaSets, runOperator, secretData, seedConfig, STACK, waitFor, waitReady } from './controller-fixtures.js';
 
-const cm = { group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const suffix = randomBytes(3).toString('hex');
 const SELF_SIGNED = `cm-selfsigned-${suffix}`;
@@ -41,52 +41,8 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-async function createCm(plural: string, body: { kind: string; metadata: { name: string }; spec: object }, namespace?: string): Promise<void> {
-  const full = { apiVersion: `${cm.group}/${cm.version}`, ...body };
-  const { custom } = clients();
-  await (namespace ? custom.createNamespacedCustomObject({ ...cm, plural, namespace, body: full }) : custom.createClusterCustomObject({ ...cm, plural, body: full }));
-}
-
-interface CmObject {
-  metadata: { name?: string; uid?: string; generation?: number; resourceVersion?: string; annotations?: Record<string, string> };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
-
-async function getCm(plural: string, name: string, namespace?: string): Promise<CmObject | undefined> {
-  const { custom } = clients();
-  try {
-    return (await (namespace ? custom.getNamespacedCustomObject({ ...cm, plural, namespace, name }) : custom.getClusterCustomObject({ ...cm, plural, name }))) as CmObject;
-  } catch {
-    return undefined;
-  }
-}
-
-async function cmReady(plural: string, name: string, namespace?: string): Promise<void> {
-  await waitFor(`${plural}/${name} Ready`, async () => (await getCm(plural, name, namespace))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 60_000, 200);
-}
-
-/** A CA certificate in Secret `name` of `namespace`, issued by the SelfSigned ClusterIssuer. */
-async function caCertificate(namespace: string, name: string): Promise<void> {
-  await createCm(
-    'certificates',
-    {
-      kind: 'Certificate',
-      metadata: { name },
-      spec: { isCA: true, commonName: `${name} CA`, secretName: name, privateKey: { algorithm: 'ECDSA', size: 256 }, issuerRef: { group: cm.group, kind: 'ClusterIssuer', name: SELF_SIGNED } },
-    },
-    namespace,
-  );
-  await cmReady('certificates', name, namespace);
-}
-
-/** A namespace with a CA Issuer `hono-ca` (its CA from the SelfSigned ClusterIssuer). */
-async function namespaceWithCaIssuer(t: ExecutionContext, prefix: string): Promise<string> {
-  const ns = await withNamespace(t, prefix);
-  await caCertificate(ns, 'hono-ca');
-  await createCm('issuers', { kind: 'Issuer', metadata: { name: 'hono-ca' }, spec: { ca: { secretName: 'hono-ca' } } }, ns);
-  await cmReady('issuers', 'hono-ca', ns);
-  return ns;
-}
+const caCertificate = (namespace: string, name: string) => caCertificateBy(namespace, name, SELF_SIGNED);
+const namespaceWithCaIssuer = (t: ExecutionContext, prefix: string) => withCaIssuer(t, prefix, SELF_SIGNED);
 
 const issuerSpec = (name: string, kind = 'Issuer', extra: object = {}): Partial<HonoTlsConfigSpec> => ({ issuer: { certManager: { issuerRef: { name, kind }, ...extra } } });
 
@@ -234,7 +190,7 @@ test('a CA Issuer: Ready, one owned Certificate per component, one projected dir
       left = items.map((s) => `${s.metadata?.name} owners=${JSON.stringify(s.metadata?.ownerReferences)} managers=${s.metadata?.managedFields?.map((m) => m.manager).join(',')}`).join('; ');
       return items.length === 0;
     },
-    60_000,
+    90_000,
   ).catch((err: Error) => {
     throw new Error(`${err.message}: ${left}`);
   });
@@ -296,8 +252,7 @@ test('IssuerNotFound: issuerRef names no Issuer; the config turns Ready once it 
   const msg = await waitReason(ns, 'nf', 'IssuerNotFound');
   t.regex(msg, /Issuer missing in namespace .* does not exist/);
   // Positive control: the same config, once the issuer exists.
-  await caCertificate(ns, 'missing');
-  await createCm('issuers', { kind: 'Issuer', metadata: { name: 'missing' }, spec: { ca: { secretName: 'missing' } } }, ns);
+  await caIssuer(ns, 'missing', SELF_SIGNED);
   await waitReady(ns, 'nf', 60_000);
 });
 
