@@ -11,7 +11,10 @@ import type { HonoTlsConfig, HonoTlsConfigSpec } from '../../operator/api/v1alph
 import type { Certificate } from '../../operator/issuers/certificate-spec.js';
 import { caCertificate as caCertificateBy, caIssuer, cm, cmReady, createCm, getCm, namespaceWithCaIssuer as withCaIssuer, type CmObject } from '../helpers/cert-manager.js';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
-import { applyObjects, testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { applyObjects, impersonatedKubeConfig, testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { renderKustomize, type K8sObject } from './deploy-render.js';
+import { status } from './rbac-checks.js';
 import { allSixProven, formatChannelTable, proveChannels } from '../peers/channels.js';
 import { applyStack, clients, getConfig, reconcileCounter, replicaSets, runOperator, secretData, seedConfig, STACK, waitFor, waitReady } from './controller-fixtures.js';
 
@@ -56,6 +59,8 @@ async function replicaSetNames(ns: string): Promise<Map<string, string[]>> {
   for (const s of STACK) out.set(s.deployment, (await replicaSets(ns, s.deployment)).map((r) => r.metadata!.name!).sort());
   return out;
 }
+
+const impersonatedCustom = (kc: KubeConfig) => kc.makeApiClient(CustomObjectsApi);
 
 const projectedVolume = (d: V1Deployment, component: string) => d.spec?.template.spec?.volumes?.find((v) => v.name === `hono-tls-${component}`);
 
@@ -343,4 +348,36 @@ test('CertificateRequestFailed: the issuer failed the request; cert-manager\'s m
     mergePatch,
   );
   t.regex(await waitReason(ns, 'fail', 'CertificateRequestFailed', 'auth'), /the HSM is offline/);
+});
+
+test('RBAC: the Role from deploy/namespaced suffices for certManager mode (create, restore, and delete of a dropped component\'s Certificate)', async (t) => {
+  t.timeout(4 * 60_000);
+  const ns = await namespaceWithCaIssuer(t, 'cm-rbac');
+  const objs = (await renderKustomize('deploy/namespaced')).filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
+  t.is(objs.length, 3);
+  for (const o of objs) {
+    o.metadata.namespace = ns;
+    for (const s of (o['subjects'] as Array<{ namespace?: string }> | undefined) ?? []) s.namespace = ns;
+  }
+  await applyObjects(objs as K8sObject[]);
+  const kc = impersonatedKubeConfig(`system:serviceaccount:${ns}:hono-tls-operator`);
+  // The Role is namespaced: cert-manager objects elsewhere are not the operator's.
+  t.is(await status(() => impersonatedCustom(kc).listClusterCustomObject({ ...cm, plural: 'certificates' })), 403, 'Certificates cluster-wide are not the Role\'s');
+  await runOperator(t, ns, { kubeConfig: kc });
+  const config = authOnly(ns, 'rb', issuerSpec('hono-ca'));
+  config.spec.components.push({ name: 'consumer', type: 'client', dnsNames: ['consumer.example'] });
+  await applyObjects([config], ns);
+  await waitReady(ns, 'rb', 90_000);
+  // A hand edit is restored by the operator as its ServiceAccount.
+  await clients().custom.patchNamespacedCustomObject({ ...cm, plural: 'certificates', namespace: ns, name: 'rb-auth', body: { spec: { duration: '1h' } } }, mergePatch);
+  await waitFor('rb-auth restored', async () => (await certificate(ns, 'rb-auth'))?.spec?.duration === '2160h');
+  // A component dropped from the spec: its Certificate and cert-manager's Secret are deleted.
+  await clients().custom.patchNamespacedCustomObject(
+    { group: 'hono.eclipse.org', version: 'v1alpha1', plural: 'honotlsconfigs', namespace: ns, name: 'rb', body: [{ op: 'remove', path: '/spec/components/1' }] },
+    setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+  );
+  await waitFor('rb-consumer deleted', async () => !(await certificate(ns, 'rb-consumer')));
+  await waitFor('its cert-manager Secret deleted', async () => !(await clients().core.listNamespacedSecret({ namespace: ns })).items.some((s) => s.metadata?.name === 'rb-consumer-cm-tls'));
+  t.truthy(await certificate(ns, 'rb-auth'), 'the kept component keeps its Certificate');
+  await waitReady(ns, 'rb', 60_000);
 });
