@@ -12,9 +12,8 @@ import type { Certificate } from '../../operator/issuers/certificate-spec.js';
 import { caCertificate as caCertificateBy, caIssuer, cm, cmReady, createCm, getCm, namespaceWithCaIssuer as withCaIssuer, type CmObject } from '../helpers/cert-manager.js';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { applyObjects, impersonatedKubeConfig, testKubeConfig, withNamespace } from '../helpers/cluster.js';
-import { renderKustomize, type K8sObject } from './deploy-render.js';
-import { status } from './rbac-checks.js';
+import { applyObjects, testKubeConfig, withNamespace } from '../helpers/cluster.js';
+import { namespacedOperator, status } from './rbac-checks.js';
 import { allSixProven, formatChannelTable, proveChannels } from '../peers/channels.js';
 import { applyStack, clients, getConfig, reconcileCounter, replicaSets, runOperator, secretData, seedConfig, STACK, waitFor, waitReady } from './controller-fixtures.js';
 
@@ -353,14 +352,7 @@ test('CertificateRequestFailed: the issuer failed the request; cert-manager\'s m
 test('RBAC: the Role from deploy/namespaced suffices for certManager mode (create, restore, and delete of a dropped component\'s Certificate)', async (t) => {
   t.timeout(4 * 60_000);
   const ns = await namespaceWithCaIssuer(t, 'cm-rbac');
-  const objs = (await renderKustomize('deploy/namespaced')).filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
-  t.is(objs.length, 3);
-  for (const o of objs) {
-    o.metadata.namespace = ns;
-    for (const s of (o['subjects'] as Array<{ namespace?: string }> | undefined) ?? []) s.namespace = ns;
-  }
-  await applyObjects(objs as K8sObject[]);
-  const kc = impersonatedKubeConfig(`system:serviceaccount:${ns}:hono-tls-operator`);
+  const kc = await namespacedOperator(ns);
   // The Role is namespaced: cert-manager objects elsewhere are not the operator's.
   t.is(await status(() => impersonatedCustom(kc).listClusterCustomObject({ ...cm, plural: 'certificates' })), 403, 'Certificates cluster-wide are not the Role\'s');
   await runOperator(t, ns, { kubeConfig: kc });
