@@ -7,11 +7,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ComponentStatus } from '../api/v1alpha1.js';
 import { CERTIFICATES, CERT_MANAGER_GROUP, CERT_MANAGER_VERSION, desiredCertificate, type Certificate } from '../issuers/certificate-spec.js';
 import type { ComponentPlan, Plan } from '../plan/types.js';
-import { decodeData, isOwnedBy, ownerReference, type Failure, type ReconcileContext } from './context.js';
+import { decodeData, isOwnedBy, isoSeconds, ownerReference, type Failure, type ReconcileContext } from './context.js';
 import { isNotFound, readOrUndefined, statusCode } from './kube.js';
-import { COMPONENT_LABEL, CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ANNOTATION, fieldManager, labelValue } from './names.js';
+import { COMPONENT_LABEL, CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RENEW_ANNOTATION, ROLE_ANNOTATION, fieldManager, labelValue } from './names.js';
 
 const applyOptions = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const cm = { group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION };
 
 type CertCondition = NonNullable<NonNullable<Certificate['status']>['conditions']>[number];
@@ -207,6 +208,30 @@ async function adopt(ctx: ReconcileContext, secret: V1Secret): Promise<void> {
   const body: V1Secret = { ...secret, metadata: { ...secret.metadata, ownerReferences } };
   const updated = await ctx.timings.api(() => ctx.clients.core.replaceNamespacedSecret({ name, namespace, body }));
   ctx.read.wrote('secret', namespace, name, updated);
+}
+
+/**
+ * A renew trigger (hono.eclipse.org/renew) in certManager mode: each owned Certificate's Issuing
+ * condition is set True in its status, as `cmctl renew` does, and cert-manager re-issues. The
+ * resourceVersion makes it a compare-and-swap: a 409 retries the whole trigger from fresh reads.
+ */
+export async function renewCertificates(ctx: ReconcileContext, plan: Plan, token: string): Promise<void> {
+  const names: string[] = [];
+  for (const c of plan.components) {
+    const name = c.certManager?.certificateName;
+    const cert = name ? await ctx.read.certificate(plan.namespace, name) : undefined;
+    if (!name || !cert || !isOwnedBy(cert, ctx.config)) continue;
+    const conditions = [
+      ...(cert.status?.conditions ?? []).filter((x) => x.type !== 'Issuing'),
+      { type: 'Issuing', status: 'True' as const, reason: 'ManuallyTriggered', message: `Certificate re-issuance triggered by ${RENEW_ANNOTATION}=${token}`, lastTransitionTime: isoSeconds(ctx.clock.now()), observedGeneration: cert.metadata.generation },
+    ];
+    const body = { metadata: { resourceVersion: cert.metadata.resourceVersion }, status: { conditions } };
+    const updated = (await ctx.timings.api(() => ctx.clients.custom.patchNamespacedCustomObjectStatus({ ...cm, plural: CERTIFICATES, namespace: plan.namespace, name, body }, mergePatch))) as Certificate;
+    ctx.read.wrote('certificate', plan.namespace, name, updated);
+    names.push(name);
+  }
+  ctx.logger.info('renew trigger passed to cert-manager', { token, certificates: names });
+  await ctx.events.record(ctx.config, 'Normal', 'RenewTrigger', `${RENEW_ANNOTATION}=${token}: cert-manager re-issues ${names.join(', ') || 'no Certificate'}`);
 }
 
 /** Deletes the config's own Certificate (a component dropped from the spec); cert-manager's Secret is the caller's. */

@@ -15,7 +15,8 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { applyObjects, testKubeConfig, withNamespace } from '../helpers/cluster.js';
 import { namespacedOperator, status } from './rbac-checks.js';
 import { allSixProven, formatChannelTable, proveChannels } from '../peers/channels.js';
-import { applyStack, clients, getConfig, reconcileCounter, replicaSets, runOperator, secretData, seedConfig, STACK, waitFor, waitReady } from './controller-fixtures.js';
+import { fingerprint } from '../../operator/pki/inspect.js';
+import { applyStack, clients, leafOf, getConfig, reconcileCounter, replicaSets, runOperator, secretData, seedConfig, STACK, waitFor, waitReady } from './controller-fixtures.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const suffix = randomBytes(3).toString('hex');
@@ -372,4 +373,32 @@ test('RBAC: the Role from deploy/namespaced suffices for certManager mode (creat
   await waitFor('its cert-manager Secret deleted', async () => !(await clients().core.listNamespacedSecret({ namespace: ns })).items.some((s) => s.metadata?.name === 'rb-consumer-cm-tls'));
   t.truthy(await certificate(ns, 'rb-auth'), 'the kept component keeps its Certificate');
   await waitReady(ns, 'rb', 60_000);
+});
+
+test('the renew trigger (hono.eclipse.org/renew) is passed to cert-manager through the Issuing condition: every component re-issued once', async (t) => {
+  const ns = await namespaceWithCaIssuer(t, 'cm-renew');
+  const counter = reconcileCounter();
+  await runOperator(t, ns, { onTimings: counter.onTimings });
+  const config = authOnly(ns, 'rn', issuerSpec('hono-ca'));
+  config.spec.components.push({ name: 'consumer', type: 'client', dnsNames: ['consumer.example'] });
+  await applyObjects([config], ns);
+  await waitReady(ns, 'rn', 60_000);
+  const chains = async () => Object.fromEntries(await Promise.all(['auth', 'consumer'].map(async (c) => [c, (await secretData(ns, `rn-${c}-cm-tls`))['tls.crt']!.toString()] as const)));
+  const before = await chains();
+  await clients().custom.patchNamespacedCustomObject(
+    { group: 'hono.eclipse.org', version: 'v1alpha1', plural: 'honotlsconfigs', namespace: ns, name: 'rn', body: { metadata: { annotations: { 'hono.eclipse.org/renew': 't1' } } } },
+    mergePatch,
+  );
+  const renewed = await waitFor('both re-issued by cert-manager', async () => {
+    const now = await chains();
+    return now.auth !== before.auth && now.consumer !== before.consumer ? now : undefined;
+  }, 60_000);
+  const done = await waitFor('lastRenewToken t1, Ready', async () => {
+    const c = await getConfig(ns, 'rn');
+    return c.status?.lastRenewToken === 't1' && c.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+  });
+  t.is(done.status?.components?.find((c) => c.name === 'auth')?.fingerprint, fingerprint(leafOf(renewed.auth!)), 'status shows the re-issued certificate');
+  // Once: the same token re-issues nothing more (the change above is this check's positive control).
+  await counter.more(3, 'reconciles after the renewal');
+  t.deepEqual(await chains(), renewed);
 });
