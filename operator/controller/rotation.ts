@@ -163,6 +163,10 @@ export async function runLifecycle(
     // certManager: cert-manager renews; a renew trigger is passed on to it as `cmctl renew` does.
     const t = token(RENEW_ANNOTATION, ctx.config.metadata.annotations?.[RENEW_ANNOTATION]);
     const notes = t && 'invalid' in t ? [t.invalid] : [];
+    const rotate = ctx.config.metadata.annotations?.[ROTATE_CA_ANNOTATION];
+    if (base.kind === 'certManager' && rotate && rotate !== ctx.config.status?.lastRotateToken) {
+      notes.push({ reason: 'RotateNeedsNewCa', message: `${ROTATE_CA_ANNOTATION} does not apply to spec.issuer.certManager: the cert-manager issuer owns the CA; replace it there and renew the Certificates` });
+    }
     if (base.kind === 'certManager' && t && 'value' in t && t.value !== ctx.config.status?.lastRenewToken) {
       await renewCertificates(ctx, plan, t.value);
       return { issuer: base, decision: { kind: 'renewed', token: t.value, notes }, stateSecret: '' };
