@@ -71,7 +71,17 @@ export interface IssuerSpec {
   };
   /** A brought-in CA: Secret with tls.crt, tls.key and optionally ca.crt (the chain above it). */
   ca?: { secretName: string };
-  certManager?: { issuerRef: { name: string; kind?: string; group?: string } };
+  certManager?: {
+    issuerRef: { name: string; kind?: string; group?: string };
+    /** The CA bundle to trust when the issued Secrets carry no ca.crt (e.g. one trust-manager writes): exactly one of secret, configMap. */
+    trustBundle?: { secret?: KeyRef; configMap?: KeyRef };
+  };
+}
+
+/** A key of a Secret or ConfigMap in the config's namespace (key default ca.crt). */
+export interface KeyRef {
+  name: string;
+  key?: string;
 }
 
 export interface CertificateDefaults {
@@ -141,6 +151,8 @@ export interface ComponentStatus {
   deploymentWired: boolean;
   /** Digest of the material the Deployment's pod template carries. */
   materialDigest?: string;
+  /** certManager issuer: the component's Certificate and its Ready condition as cert-manager reports it. */
+  certificate?: { name: string; ready: 'True' | 'False' | 'Unknown'; reason?: string; message?: string };
   reason?: string;
   message?: string;
 }

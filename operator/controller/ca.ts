@@ -1,12 +1,15 @@
 // The CA step. selfSigned: the CA lives in its own Secret (never mounted), created once and
-// loaded afterwards. ca: the user's Secret is read and validated. certManager: not yet.
+// loaded afterwards. ca: the user's Secret is read and validated. certManager: the Certificates are
+// applied and what cert-manager wrote is collected (certificates.ts, cert-manager-trust.ts).
 import type { V1Secret } from '@kubernetes/client-node';
 import { CertificateAuthority } from '../pki/ca.js';
 import { isPkiError } from '../pki/errors.js';
 import type { Plan } from '../plan/types.js';
 import { AuthorityIssuer } from '../issuers/authority-issuer.js';
-import { CERT_MANAGER_NOT_IMPLEMENTED } from '../issuers/cert-manager.js';
-import type { Issuer } from '../issuers/issuer.js';
+import { CertManagerIssuer } from '../issuers/cert-manager.js';
+import type { ExternalLeaf, Issuer } from '../issuers/issuer.js';
+import { certManagerTrust } from './cert-manager-trust.js';
+import { ensureCertificates, type CertificateOutcome } from './certificates.js';
 import { decodeData, isOwnedBy, type Failure, type ReconcileContext } from './context.js';
 import { redact } from './failures.js';
 import { describeError } from './informers.js';
@@ -28,11 +31,25 @@ function caError(err: unknown, secretName: string): string {
 /** Annotation on the HonoTlsConfig that confirms replacing a lost CA; its value is the lost CA's fingerprint. */
 export const CONFIRM_NEW_CA_ANNOTATION = 'hono.eclipse.org/confirm-new-ca';
 
-export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<{ issuer: Issuer } | { failure: Failure }> {
+export async function resolveIssuer(ctx: ReconcileContext, plan: Plan): Promise<{ issuer: Issuer; certificates?: CertificateOutcome[] } | { failure: Failure }> {
   const namespace = plan.namespace;
   switch (plan.issuer.kind) {
-    case 'certManager':
-      return { failure: { ...CERT_MANAGER_NOT_IMPLEMENTED, retry: false } };
+    case 'certManager': {
+      const certs = await ensureCertificates(ctx, plan);
+      if ('failure' in certs) return certs;
+      const trust = await certManagerTrust(ctx, plan, certs.outcomes);
+      if ('failure' in trust) return trust;
+      if (!trust.pem) {
+        // Nothing issued yet: cert-manager's reasons (the first one names the cause; all go into the message).
+        const failing = certs.outcomes.filter((o) => o.failure);
+        const first = failing[0]?.failure ?? { reason: 'CertificateNotReady' as const, message: 'no Certificate issued yet', retry: true };
+        return { failure: { ...first, message: failing.map((o) => `${o.component}: ${o.failure!.message}`).join('; ') || first.message } };
+      }
+      const leaves = new Map<string, ExternalLeaf>(
+        certs.outcomes.map((o) => [o.component, o.secret ? { keyPem: o.secret.keyPem, chainPem: o.secret.chainPem, data: o.secret.data, ...(o.failure ? { failure: o.failure } : {}) } : { failure: o.failure! }]),
+      );
+      return { issuer: new CertManagerIssuer(trust.pem, leaves), certificates: certs.outcomes };
+    }
     case 'ca': {
       const name = plan.issuer.caSecretName;
       const secret = await ctx.read.secret(namespace, name);

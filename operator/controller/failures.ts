@@ -20,7 +20,15 @@ export function redact(text: string): string {
  */
 export const FAILURE_REASONS = [
   'InvalidSpec',
-  'IssuerNotImplemented',
+  'CertManagerNotInstalled',
+  'IssuerNotFound',
+  'IssuerNotReady',
+  'CertificateConflict',
+  'CertificateNotReady',
+  'CertificateRequestDenied',
+  'CertificateRequestFailed',
+  'TrustBundleMissing',
+  'TrustBundleInvalid',
   'CaSecretMissing',
   'CaSecretInvalid',
   'CaSecretConflict',

@@ -11,7 +11,9 @@ import type { Failure } from './context.js';
  * on its way, transient API errors) are worked through: Reconciling.
  */
 const NEEDS_USER_CHANGE = new Set<Failure['reason']>([
-  'IssuerNotImplemented',
+  'CertificateConflict',
+  'CertificateRequestDenied',
+  'TrustBundleInvalid',
   'CaSecretInvalid',
   'CaSecretConflict',
   'PasswordSecretInvalid',

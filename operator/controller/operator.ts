@@ -7,7 +7,8 @@ import { serve, type Endpoint } from '../runtime/health.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { OperatorMetrics } from '../runtime/metrics.js';
 import { RestartingInformer, describeError } from './informers.js';
-import { makeClients, type Timings } from './kube.js';
+import { isNotFound, makeClients, type KubeClients, type Timings } from './kube.js';
+import { CERTIFICATES, CERT_MANAGER_GROUP, CERT_MANAGER_VERSION, type Certificate } from '../issuers/certificate-spec.js';
 import { CONFIG_LABEL, MANAGED_SELECTOR, OPT_IN_LABEL, keyOf, labelValue } from './names.js';
 import { Reads } from './reader.js';
 import { Reconciler } from './reconciler.js';
@@ -73,6 +74,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     secret: (namespace, name) => secrets.cache.get(name, namespace) ?? referenced.cached(namespace, name),
     deployment: (namespace, name) => deployments.cache.get(name, namespace),
     service: (namespace, name) => services.cache.get(name, namespace),
+    certificate: (namespace, name) => certificates?.cache.get(name, namespace),
   });
   const gate = new RolloutGate(opts.maxConcurrentRollouts ?? DEFAULT_MAX_CONCURRENT_ROLLOUTS);
   const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits, gate, rolloutTimeoutMs: opts.rolloutTimeoutMs });
@@ -183,7 +185,27 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       }
     },
   });
-  const informers = [configs, secrets, deployments, services];
+  // cert-manager's Certificates the configs own (certManager issuer): a hand edit or a deletion brings
+  // the owner back at once. Only where cert-manager's CRDs are served, else the watch would fail forever.
+  const certificates = (await servesCertificates(clients, ns, logger))
+    ? new RestartingInformer<Certificate & KubernetesObject>({
+        name: 'certificates',
+        kubeConfig: opts.kubeConfig,
+        path: `/apis/${CERT_MANAGER_GROUP}/${CERT_MANAGER_VERSION}${prefix}/${CERTIFICATES}`,
+        labelSelector: MANAGED_SELECTOR,
+        list: (ns
+          ? () => clients.custom.listNamespacedCustomObject({ group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION, namespace: ns, plural: CERTIFICATES, labelSelector: MANAGED_SELECTOR })
+          : () => clients.custom.listClusterCustomObject({ group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION, plural: CERTIFICATES, labelSelector: MANAGED_SELECTOR })) as Lister<Certificate & KubernetesObject>,
+        logger,
+        restartMaxMs: opts.watchRestartMaxMs,
+        onEvent: (_event, c) => {
+          for (const ref of c.metadata?.ownerReferences ?? []) {
+            if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(c.metadata!.namespace!, ref.name));
+          }
+        },
+      })
+    : undefined;
+  const informers = [configs, secrets, deployments, services, ...(certificates ? [certificates] : [])];
 
   const unhealthyAfterMs = opts.unhealthyAfterMs ?? 2 * 60_000;
   let isReady = false;
@@ -215,7 +237,8 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   deployments.start();
   secrets.start();
   services.start();
-  const ready = Promise.all([deployments.synced, secrets.synced, services.synced]).then(async () => {
+  certificates?.start();
+  const ready = Promise.all([deployments.synced, secrets.synced, services.synced, ...(certificates ? [certificates.synced] : [])]).then(async () => {
     configs.start();
     await configs.synced;
     isReady = true;
@@ -244,4 +267,18 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
         logger.info('operator stopped');
       })()),
   };
+}
+
+/** Whether the cluster serves cert-manager's Certificates (a 404 means its CRDs are not installed). */
+async function servesCertificates(clients: KubeClients, ns: string | undefined, logger: Logger): Promise<boolean> {
+  const q = { group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION, plural: CERTIFICATES, limit: 1 };
+  try {
+    await (ns ? clients.custom.listNamespacedCustomObject({ ...q, namespace: ns }) : clients.custom.listClusterCustomObject(q));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) logger.info('cert-manager is not installed: Certificates are not watched, and spec.issuer.certManager reports CertManagerNotInstalled');
+    // Unwatched, certManager configs still converge on the periodic resync.
+    else logger.warn('cannot list cert-manager Certificates: they are not watched (restart the operator once this is fixed)', { error: describeError(err) });
+    return false;
+  }
 }

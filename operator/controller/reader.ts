@@ -3,14 +3,17 @@
 // watched), and an object the operator wrote itself is read live until the cache has caught up
 // with that write, so a lagging cache never makes a reconcile issue new material twice.
 import type { KubernetesObject, V1Deployment, V1Secret, V1Service } from '@kubernetes/client-node';
+import { CERTIFICATES, CERT_MANAGER_GROUP, CERT_MANAGER_VERSION, type Certificate } from '../issuers/certificate-spec.js';
 import { readOrUndefined, type KubeClients, type Timings } from './kube.js';
 
-export type ReadKind = 'secret' | 'deployment' | 'service';
+export type ReadKind = 'secret' | 'deployment' | 'service' | 'certificate';
 
 export interface ObjectReader {
   secret(namespace: string, name: string): Promise<V1Secret | undefined>;
   deployment(namespace: string, name: string): Promise<V1Deployment | undefined>;
   service(namespace: string, name: string): Promise<V1Service | undefined>;
+  /** cert-manager Certificates (certManager issuer). */
+  certificate(namespace: string, name: string): Promise<Certificate | undefined>;
   /** Always a live GET (after a 409 on create). */
   liveSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   /** The operator wrote this object (the write's response); `undefined` after a delete. */
@@ -22,6 +25,8 @@ export interface ReaderCaches {
   secret(namespace: string, name: string): V1Secret | undefined;
   deployment(namespace: string, name: string): V1Deployment | undefined;
   service(namespace: string, name: string): V1Service | undefined;
+  /** Absent where cert-manager is not installed. */
+  certificate?(namespace: string, name: string): Certificate | undefined;
 }
 
 /** A watch event normally follows a write within milliseconds; past this the write is forgotten. */
@@ -43,6 +48,12 @@ export class Reads {
       secret: (namespace: string, name: string) => timings.api(() => readOrUndefined(() => this.clients.core.readNamespacedSecret({ name, namespace }))),
       deployment: (namespace: string, name: string) => timings.api(() => readOrUndefined(() => this.clients.apps.readNamespacedDeployment({ name, namespace }))),
       service: (namespace: string, name: string) => timings.api(() => readOrUndefined(() => this.clients.core.readNamespacedService({ name, namespace }))),
+      certificate: (namespace: string, name: string) =>
+        timings.api(() =>
+          readOrUndefined(
+            () => this.clients.custom.getNamespacedCustomObject({ group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION, plural: CERTIFICATES, namespace, name }) as Promise<Certificate>,
+          ),
+        ),
     };
     const read = async <T extends KubernetesObject>(kind: ReadKind, namespace: string, name: string): Promise<T | undefined> => {
       const cached = this.fresh(kind, namespace, name) as T | undefined;
@@ -55,6 +66,7 @@ export class Reads {
       secret: (ns, n) => read<V1Secret>('secret', ns, n),
       deployment: (ns, n) => read<V1Deployment>('deployment', ns, n),
       service: (ns, n) => read<V1Service>('service', ns, n),
+      certificate: (ns, n) => read<Certificate & KubernetesObject>('certificate', ns, n),
       liveSecret: live.secret,
       wrote: (kind, ns, n, obj) => this.wrote(kind, ns, n, obj),
     };
@@ -74,7 +86,7 @@ export class Reads {
 
   /** The cached object when it can be trusted, else undefined (read it live). */
   private fresh(kind: ReadKind, namespace: string, name: string): KubernetesObject | undefined {
-    const cached = this.caches?.[kind](namespace, name);
+    const cached = this.caches?.[kind]?.(namespace, name);
     if (!cached) return undefined;
     const key = `${kind}/${namespace}/${name}`;
     const p = this.pending.get(key);

@@ -162,7 +162,10 @@ export class Reconciler {
       if ('failure' in p) passwordFailure = p.failure;
       else password = p.password;
     }
-    const materials = await ensureComponentSecrets(ctx, plan, issuer, password, steerOf(plan, lc.decision));
+    const certificates = new Map((issuerResult.certificates ?? []).map((o) => [o.component, o.certificate]));
+    const materials = (await ensureComponentSecrets(ctx, plan, issuer, password, steerOf(plan, lc.decision))).map((m) =>
+      certificates.has(m.component.name) ? { ...m, certificate: certificates.get(m.component.name) } : m,
+    );
     const issued = materials.filter((m) => m.issued).map((m) => m.component.name);
     if (issued.length) {
       await ctx.events.record(config, 'Normal', 'Issued', `Issued certificates for ${issued.join(', ')}`);
@@ -181,7 +184,7 @@ export class Reconciler {
       passwordFailure,
       {
         warnings: caWarning ? [{ reason: 'CaExpiresSoon', message: caWarning }] : [],
-        issuer: plan.issuer.kind === 'ca' ? `ca/${plan.issuer.caSecretName}` : plan.issuer.kind,
+        issuer: issuerName(plan),
         ca: { secretName: 'caSecretName' in plan.issuer ? plan.issuer.caSecretName : undefined, fingerprint: ca.fingerprint, notAfter: isoSeconds(ca.notAfter) },
         materials,
         wiring,
@@ -279,6 +282,14 @@ function lifecycleSummary(ctx: ReconcileContext, plan: Plan, lc: Lifecycle, caNo
     notes: d.notes,
     ...(due ? { caRenewalDue: due } : {}),
   };
+}
+
+/** The Issuer printer column: selfSigned, ca/<secret>, certManager/<kind>/<name>. */
+function issuerName(plan: Plan): string {
+  const i = plan.issuer;
+  if (i.kind === 'ca') return `ca/${i.caSecretName}`;
+  if (i.kind === 'certManager') return `certManager/${i.issuerRef.kind}/${i.issuerRef.name}`;
+  return i.kind;
 }
 
 function deploymentsOf(config: HonoTlsConfig): string[] {

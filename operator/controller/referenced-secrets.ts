@@ -9,6 +9,7 @@ export function referencedSecretNames(c: HonoTlsConfig): string[] {
   const names: string[] = [];
   if (c.spec?.issuer?.ca?.secretName) names.push(c.spec.issuer.ca.secretName);
   if (c.spec?.trustStore?.passwordSecretRef?.name) names.push(c.spec.trustStore.passwordSecretRef.name);
+  if (c.spec?.issuer?.certManager?.trustBundle?.secret?.name) names.push(c.spec.issuer.certManager.trustBundle.secret.name);
   return names;
 }
 

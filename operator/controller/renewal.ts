@@ -29,7 +29,9 @@ export function caCoverageWarning(
     `leaves end with the CA and renew at 2/3 of their shortened life; ` +
     (issuer === 'ca'
       ? `put a CA valid for longer than ${span} into the Secret named by spec.issuer.ca.secretName, or shorten spec.certificate.duration`
-      : `the operator replaces its own CA by a phased rotation (status.rotation); if spec.issuer.selfSigned.duration is shorter than ${span}, lengthen it or shorten spec.certificate.duration`)
+      : issuer === 'certManager'
+        ? `give the cert-manager issuer (spec.issuer.certManager.issuerRef) a CA valid for longer than ${span}, or shorten spec.certificate.duration`
+        : `the operator replaces its own CA by a phased rotation (status.rotation); if spec.issuer.selfSigned.duration is shorter than ${span}, lengthen it or shorten spec.certificate.duration`)
   );
 }
 

@@ -7,7 +7,8 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { AuthorityIssuer } from '../issuers/authority-issuer.js';
 import type { Issuer } from '../issuers/issuer.js';
 import { PhaseIssuer } from '../issuers/phase-issuer.js';
-import { decide, stepName, type Decision, type LifecycleInput } from '../lifecycle/decide.js';
+import { decide, stepName, token, type Decision, type LifecycleInput } from '../lifecycle/decide.js';
+import { renewCertificates } from './certificates.js';
 import type { RolloutGate } from '../lifecycle/gate.js';
 import { groupOf } from '../lifecycle/order.js';
 import { viewRollout, type RolloutView } from '../lifecycle/rollout.js';
@@ -159,7 +160,18 @@ export async function runLifecycle(
   deps: LifecycleDeps,
 ): Promise<Lifecycle | { failure: Failure }> {
   if (!(base instanceof AuthorityIssuer)) {
-    return { issuer: base, decision: { kind: 'steady', notes: [] }, stateSecret: '' };
+    // certManager: cert-manager renews; a renew trigger is passed on to it as `cmctl renew` does.
+    const t = token(RENEW_ANNOTATION, ctx.config.metadata.annotations?.[RENEW_ANNOTATION]);
+    const notes = t && 'invalid' in t ? [t.invalid] : [];
+    const rotate = ctx.config.metadata.annotations?.[ROTATE_CA_ANNOTATION];
+    if (base.kind === 'certManager' && rotate && rotate !== ctx.config.status?.lastRotateToken) {
+      notes.push({ reason: 'RotateNeedsNewCa', message: `${ROTATE_CA_ANNOTATION} does not apply to spec.issuer.certManager: the cert-manager issuer owns the CA; replace it there and renew the Certificates` });
+    }
+    if (base.kind === 'certManager' && t && 'value' in t && t.value !== ctx.config.status?.lastRenewToken) {
+      await renewCertificates(ctx, plan, t.value);
+      return { issuer: base, decision: { kind: 'renewed', token: t.value, notes }, stateSecret: '' };
+    }
+    return { issuer: base, decision: { kind: 'steady', notes }, stateSecret: '' };
   }
   const key = keyOf(plan.namespace, plan.configName);
   const leaf = plan.components[0]?.certificate;

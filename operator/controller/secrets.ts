@@ -3,7 +3,8 @@
 // when the digest of their inputs changed; nothing is written when the Secret already matches.
 import { X509Certificate, createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Issuer } from '../issuers/issuer.js';
+import type { ComponentStatus } from '../api/v1alpha1.js';
+import type { ExternalLeaf, Issuer } from '../issuers/issuer.js';
 import { fingerprint } from '../pki/inspect.js';
 import { pkcs12KeyStore, storeInputDigest, trustStore } from '../pki/stores/index.js';
 import type { ComponentPlan, Plan, SecretEntry } from '../plan/types.js';
@@ -36,6 +37,8 @@ export interface ComponentMaterial {
   written: boolean;
   /** A re-issue held back by the reissue guard: when to look again. */
   retryAt?: Date;
+  /** certManager issuer: the component's Certificate and its Ready condition. */
+  certificate?: ComponentStatus['certificate'];
 }
 
 interface Leaf {
@@ -48,6 +51,8 @@ interface Leaf {
   issued: boolean;
   /** The issue-history annotation the Secret should carry. */
   history?: string;
+  /** certManager: the entries of cert-manager's Secret that a pod reads (for the material digest). */
+  external?: Record<string, Buffer>;
 }
 
 const keyOfKind = (c: ComponentPlan, kind: SecretEntry['source']['kind']) => c.entries.find((e) => e.source.kind === kind)?.key;
@@ -83,6 +88,8 @@ export async function ensureComponentSecrets(
           },
         };
       }
+      const external = issuer.externalLeaf?.(c.name);
+      if (external) return { existing, ...fromExternal(external) };
       const data = decodeData(existing?.data);
       const kKey = keyOfKind(c, 'privateKey') ?? 'tls.key';
       const kChain = keyOfKind(c, 'certChain') ?? 'tls.crt';
@@ -201,15 +208,45 @@ export async function ensureComponentSecrets(
         return { component: c, failure: refused, issued: false, written: false };
       }
       const privateKeyEntries = c.entries.filter((e) => e.source.kind === 'privateKey').map((e) => e.key);
+      // certManager: what the pod reads from cert-manager's Secret counts too, so a renewal rolls the Deployment.
+      const podReads = { ...built.data, ...prefixed(leaf.external) };
       return {
         component: c,
         leaf: { certPem: leaf.certPem, notAfter: leaf.notAfter, renewAt: leaf.renewAt, fingerprint: leaf.fingerprint },
-        materialDigest: secretMaterialDigest(built.data, privateKeyEntries),
+        materialDigest: secretMaterialDigest(podReads, [...privateKeyEntries, ...CERT_MANAGER_KEY_ENTRIES]),
         issued: leaf.issued,
         written,
       };
     }),
   );
+}
+
+/** certManager: the digest names cert-manager's entries apart from the operator's; the key is skipped as everywhere. */
+const CERT_MANAGER_PREFIX = 'cert-manager/';
+const CERT_MANAGER_KEY_ENTRIES = [`${CERT_MANAGER_PREFIX}tls.key`];
+function prefixed(data: Record<string, Buffer> | undefined): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [`${CERT_MANAGER_PREFIX}${k}`, v]));
+}
+
+/** A leaf cert-manager issued: taken as it is (cert-manager renews it), never re-issued here. */
+function fromExternal(e: ExternalLeaf): { leaf?: Leaf; failure?: Failure } {
+  if (!('keyPem' in e)) return { failure: e.failure };
+  const certPem = firstPem(e.chainPem);
+  if (!certPem) return { failure: { reason: 'CertificateNotReady', message: 'the Secret cert-manager wrote holds no certificate in tls.crt', retry: true } };
+  const cert = new X509Certificate(certPem);
+  const notAfter = new Date(cert.validTo);
+  const leaf: Leaf = {
+    keyPem: e.keyPem,
+    chainPem: e.chainPem,
+    certPem: `${certPem}\n`,
+    notAfter,
+    // cert-manager renews; its Secret's change brings the operator back. Look again at expiry at the latest.
+    renewAt: notAfter,
+    fingerprint: fingerprint(`${certPem}\n`),
+    issued: false,
+    external: e.data,
+  };
+  return { leaf, ...(e.failure ? { failure: e.failure } : {}) };
 }
 
 /**

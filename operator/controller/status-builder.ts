@@ -77,6 +77,7 @@ export function buildFinish(input: {
       ...(c.workload ? { deployment: c.workload.deployment } : {}),
       deploymentWired: done ? !!w?.wired : !!kept?.deploymentWired && kept.deployment === c.workload?.deployment,
       ...(w?.materialDigest ? { materialDigest: w.materialDigest } : kept?.materialDigest ? { materialDigest: kept.materialDigest } : {}),
+      ...(m?.certificate ? { certificate: m.certificate } : kept?.certificate ? { certificate: kept.certificate } : {}),
       ...(failure ? { reason: failure.reason, message: failure.message } : {}),
     });
   }

@@ -66,7 +66,8 @@ export type Decision =
 
 type Token = { value: string } | { invalid: Note } | undefined;
 
-function token(annotation: string, value: string | undefined): Token {
+/** A trigger annotation's value: a token, a note saying why it is not one, or undefined when unset. */
+export function token(annotation: string, value: string | undefined): Token {
   if (value === undefined) return undefined;
   if (value.trim() === '') {
     return { invalid: { reason: 'InvalidTrigger', message: `annotation ${annotation} is empty: set it to a new non-empty token (at most ${MAX_TOKEN_LENGTH} characters, e.g. a date) to trigger` } };

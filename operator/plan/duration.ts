@@ -20,3 +20,10 @@ export function parseGoDuration(s: string, field = 'duration'): number {
   }
   return Math.round(ms);
 }
+
+/** A Go duration for `ms` (whole hours, minutes or seconds: cert-manager compares them as durations). */
+export function formatGoDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}

@@ -39,7 +39,13 @@ export const secretNames = {
   ca: (config: string) => `${config}-ca`,
   password: (config: string) => `${config}-store-password`,
   component: (config: string, component: string) => `${config}-${component}-tls`,
+  /** certManager issuer: the Secret cert-manager writes the component's key and chain into. */
+  certManager: (config: string, component: string) => `${config}-${component}-cm-tls`,
 };
+/** certManager issuer: the component's cert-manager Certificate. */
+export const certificateName = (config: string, component: string) => `${config}-${component}`;
+/** The Secret keys cert-manager writes (the rest of a component's files come from the operator's Secret). */
+const CERT_MANAGER_KEYS = new Set<string>([FILES.key.secretKey, FILES.cert.secretKey, FILES.keyStore.secretKey]);
 export const volumeName = (component: string) => `hono-tls-${component}`;
 
 export function planConfig(config: HonoTlsConfig): Plan {
@@ -61,6 +67,7 @@ export function planConfig(config: HonoTlsConfig): Plan {
   const authServers = spec.components.filter((c) => c.type === 'authServer');
   if (authServers.length > 1) throw new PlanError('spec.components', 'at most one component may have type authServer');
   const authServer = authServers[0]?.name;
+  const issuer = planIssuer(config);
 
   const components = spec.components
     .map((c, i) =>
@@ -75,6 +82,7 @@ export function planConfig(config: HonoTlsConfig): Plan {
         trustStoreFormats,
         password,
         authServer,
+        certManager: issuer.kind === 'certManager',
       }),
     )
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -83,7 +91,7 @@ export function planConfig(config: HonoTlsConfig): Plan {
   return {
     namespace,
     configName: name,
-    issuer: planIssuer(config),
+    issuer,
     password,
     trustStoreFormats,
     components,
@@ -98,7 +106,10 @@ function planIssuer(config: HonoTlsConfig): Plan['issuer'] {
   if (issuer.ca) return { kind: 'ca', caSecretName: issuer.ca.secretName };
   if (issuer.certManager) {
     const ref = issuer.certManager.issuerRef;
-    return { kind: 'certManager', issuerRef: { name: ref.name, kind: ref.kind ?? 'Issuer', group: ref.group ?? 'cert-manager.io' } };
+    const tb = issuer.certManager.trustBundle;
+    const bundleRef = tb?.secret ?? tb?.configMap;
+    const trustBundle = bundleRef && { kind: tb?.secret ? ('Secret' as const) : ('ConfigMap' as const), name: bundleRef.name, key: bundleRef.key ?? 'ca.crt' };
+    return { kind: 'certManager', issuerRef: { name: ref.name, kind: ref.kind ?? 'Issuer', group: ref.group ?? 'cert-manager.io' }, ...(trustBundle ? { trustBundle } : {}) };
   }
   const s = issuer.selfSigned ?? {};
   const { name, namespace } = config.metadata;
@@ -123,6 +134,8 @@ interface Context {
   trustStoreFormats: TrustStoreFormat[];
   password: Plan['password'];
   authServer: string | undefined;
+  /** Key and chain come from cert-manager's Secret. */
+  certManager: boolean;
 }
 
 function planComponent(c: ComponentSpec, field: string, ctx: Context): ComponentPlan {
@@ -171,8 +184,15 @@ function planComponent(c: ComponentSpec, field: string, ctx: Context): Component
     files.push({ file: FILES.sslProfileJson, source: { kind: 'text', text: r.json } });
   }
   files.sort((a, b) => a.file.secretKey.localeCompare(b.file.secretKey));
-  const secretName = secretNames.component(ctx.config.metadata.name, c.name);
-  const entries: SecretEntry[] = files.map((f) => ({ key: f.file.secretKey, source: f.source }));
+  const configName = ctx.config.metadata.name;
+  const secretName = secretNames.component(configName, c.name);
+  const allEntries: SecretEntry[] = files.map((f) => ({ key: f.file.secretKey, source: f.source }));
+  // certManager: cert-manager writes the key, the chain and the key store; the operator's Secret holds the rest.
+  const fromCertManager = (key: string) => ctx.certManager && CERT_MANAGER_KEYS.has(key);
+  const entries = allEntries.filter((e) => !fromCertManager(e.key));
+  const certManager = ctx.certManager
+    ? { certificateName: certificateName(configName, c.name), secretName: secretNames.certManager(configName, c.name), secretKeys: allEntries.filter((e) => fromCertManager(e.key)) }
+    : undefined;
 
   const pathOf = (role: FileRole): string => {
     const file = role === 'trustStore' ? TRUST_STORE_FILES[ctx.format] : FILES[role];
@@ -191,7 +211,19 @@ function planComponent(c: ComponentSpec, field: string, ctx: Context): Component
   let workload: WorkloadPlan | undefined;
   if (c.deployment) {
     const items: V1KeyToPath[] = files.map((f) => ({ key: f.file.secretKey, path: f.file.path }));
-    const volume: V1Volume = { name: volumeName(c.name), secret: { secretName, defaultMode: SECRET_FILE_MODE, items } };
+    // certManager: one directory joining cert-manager's Secret and the operator's (same names and mode, no copy of the key).
+    const volume: V1Volume = certManager
+      ? {
+          name: volumeName(c.name),
+          projected: {
+            defaultMode: SECRET_FILE_MODE,
+            sources: [
+              { secret: { name: certManager.secretName, items: items.filter((i) => fromCertManager(i.key)) } },
+              { secret: { name: secretName, items: items.filter((i) => !fromCertManager(i.key)) } },
+            ],
+          },
+        }
+      : { name: volumeName(c.name), secret: { secretName, defaultMode: SECRET_FILE_MODE, items } };
     const mount: V1VolumeMount = { name: volumeName(c.name), mountPath, readOnly: true };
     workload = {
       deployment: c.deployment.name,
@@ -236,6 +268,7 @@ function planComponent(c: ComponentSpec, field: string, ctx: Context): Component
     trust,
     ...(sslProfile ? { sslProfile } : {}),
     warnings,
+    ...(certManager ? { certManager } : {}),
   };
 }
 

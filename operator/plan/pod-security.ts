@@ -17,7 +17,9 @@ export function withPodSecurity(w: WorkloadPlan, pod: PodSecurityView): { worklo
   const mode = fsGroup !== undefined ? SECRET_FILE_MODE_FS_GROUP : SECRET_FILE_MODE;
   const workload: WorkloadPlan = {
     ...w,
-    volumes: w.volumes.map((v) => (v.secret ? { ...v, secret: { ...v.secret, defaultMode: mode } } : v)),
+    volumes: w.volumes.map((v) =>
+      v.secret ? { ...v, secret: { ...v.secret, defaultMode: mode } } : v.projected ? { ...v, projected: { ...v.projected, defaultMode: mode } } : v,
+    ),
   };
   if (fsGroup !== undefined) return { workload };
   const nonRoot = (pod.containerSecurityContexts ?? [undefined]).some((c) => {

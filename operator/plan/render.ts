@@ -37,11 +37,14 @@ export function renderPlan(plan: Plan): string {
         renewBefore: hours(c.certificate.renewBeforeMs),
       },
       secretKeys: c.entries.map((e) => `${e.key} <- ${e.source.kind === 'text' ? 'rendered text' : describeSource(e.source)}`),
+      ...(c.certManager
+        ? { certManager: { certificate: c.certManager.certificateName, secret: c.certManager.secretName, secretKeys: c.certManager.secretKeys.map((e) => `${e.key} <- cert-manager`) } }
+        : {}),
       ...(c.workload
         ? {
             deployment: c.workload.deployment,
             containers: c.workload.containers.length ? c.workload.containers : 'all',
-            mount: `${c.workload.volumeMounts[0]?.mountPath} (read-only directory, mode ${(c.workload.volumes[0]?.secret?.defaultMode ?? 0).toString(8).padStart(4, '0')})`,
+            mount: `${c.workload.volumeMounts[0]?.mountPath} (read-only directory, mode ${(c.workload.volumes[0]?.secret?.defaultMode ?? c.workload.volumes[0]?.projected?.defaultMode ?? 0).toString(8).padStart(4, '0')})`,
             env: Object.fromEntries(
               c.workload.env.map((e) => [e.name, e.value ?? `secretKeyRef ${e.valueFrom?.secretKeyRef?.name}[${e.valueFrom?.secretKeyRef?.key}]`]),
             ),

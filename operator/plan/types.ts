@@ -55,6 +55,18 @@ export interface ComponentPlan {
   sslProfile?: { name: string; attributes: Record<string, string> };
   /** Things that will not work as the user may expect (e.g. no authServer for token validation). */
   warnings: string[];
+  /**
+   * certManager issuer: the component's cert-manager Certificate and the Secret cert-manager writes
+   * (key, chain, and the PKCS12 key store when one is planned); `entries` then hold only the rest.
+   */
+  certManager?: { certificateName: string; secretName: string; secretKeys: SecretEntry[] };
+}
+
+/** Where a certManager issuer's trust anchors come from when its Secrets carry no ca.crt. */
+export interface TrustBundleRef {
+  kind: 'Secret' | 'ConfigMap';
+  name: string;
+  key: string;
 }
 
 export interface Plan {
@@ -63,7 +75,7 @@ export interface Plan {
   issuer:
     | { kind: 'selfSigned'; caSecretName: string; commonName: string; intermediate: boolean; durationMs: number; privateKey: LeafRequest['privateKey'] }
     | { kind: 'ca'; caSecretName: string }
-    | { kind: 'certManager'; issuerRef: { name: string; kind: string; group: string } };
+    | { kind: 'certManager'; issuerRef: { name: string; kind: string; group: string }; trustBundle?: TrustBundleRef };
   /** Secret (and key) holding the store password that pods read through secretKeyRef. */
   password: { secretName: string; key: string; generated: boolean };
   trustStoreFormats: TrustStoreFormat[];

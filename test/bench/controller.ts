@@ -47,7 +47,7 @@ class TimingTotals {
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
-function loadExamples(): { stack: object[]; config: HonoTlsConfig } {
+export function loadExamples(): { stack: object[]; config: HonoTlsConfig } {
   const stack = (yaml.loadAll(fs.readFileSync('examples/hono-stack.yaml', 'utf8')) as Array<{ kind?: string; spec?: Record<string, unknown> }>).filter(Boolean);
   // Hundreds of stacks would exhaust the test cluster's Service IP range (/24): headless Services
   // (the operator only needs them to exist).
@@ -73,7 +73,7 @@ async function readyCount(namespaces: Set<string>): Promise<number> {
   ).length;
 }
 
-async function untilReady(namespaces: Set<string>, timeoutMs: number): Promise<number> {
+export async function untilReady(namespaces: Set<string>, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     if ((await readyCount(namespaces)) === namespaces.size) return performance.now() - t0;
@@ -82,7 +82,7 @@ async function untilReady(namespaces: Set<string>, timeoutMs: number): Promise<n
   }
 }
 
-async function createNamespaceWithStack(ns: string, stack: object[]): Promise<void> {
+export async function createNamespaceWithStack(ns: string, stack: object[]): Promise<void> {
   await applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]);
   await applyObjects(stack, ns);
 }

@@ -4,6 +4,7 @@ const sections: Record<string, () => Promise<void>> = {
   pki: async () => (await import('./pki.js')).runPkiBench(),
   controller: async () => (await import('./controller.js')).printControllerBench(),
   rotation: async () => (await import('./rotation.js')).printRotationBench(),
+  'cert-manager': async () => (await import('./cert-manager.js')).printCertManagerBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

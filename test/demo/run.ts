@@ -12,7 +12,9 @@ import type { HonoTlsConfig } from '../../operator/api/v1alpha1.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { ownedFields } from '../../operator/controller/apply-body.js';
 import { TLS_DIGEST_ANNOTATION, fieldManager } from '../../operator/controller/names.js';
-import { applyYamlFile, installCrds, kubectl, testKubeConfig } from '../helpers/cluster.js';
+import { secretNames } from '../../operator/plan/plan.js';
+import { applyObjects, applyYamlFile, installCrds, kubectl, testKubeConfig } from '../helpers/cluster.js';
+import { caIssuer, getCm, selfSignedClusterIssuer } from '../helpers/cert-manager.js';
 import { waitReady } from '../integration/controller-fixtures.js';
 import { allSixProven, formatChannelTable, proveChannels, type ChannelResult } from '../peers/channels.js';
 import { table } from '../peers/table.js';
@@ -46,7 +48,13 @@ export interface DemoOptions {
   readyTimeoutMs?: number;
   /** Where the operator's JSON log goes. Default: a temp file. */
   operatorLog?: string;
+  /** cert-manager: a CA Issuer made by cert-manager issues (the control plane runs its controllers). */
+  issuer?: 'self-signed' | 'cert-manager';
 }
+
+/** The demo's cert-manager issuers: a SelfSigned ClusterIssuer makes the CA of the Issuer the config names. */
+const DEMO_SELF_SIGNED = 'hono-demo-selfsigned';
+const DEMO_CA_ISSUER = 'hono-demo-ca';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,7 +107,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     return o;
   });
   try {
-    await step(`applying HonoTlsConfig ${configName} (${configFile})`, () => applyYamlFile(configFile, namespace));
+    if (opts.issuer === 'cert-manager') {
+      await step(`cert-manager: SelfSigned ClusterIssuer ${DEMO_SELF_SIGNED}, CA Issuer ${DEMO_CA_ISSUER} in ${namespace}`, async () => {
+        await selfSignedClusterIssuer(DEMO_SELF_SIGNED);
+        if (!(await getCm('issuers', DEMO_CA_ISSUER, namespace))) await caIssuer(namespace, DEMO_CA_ISSUER, DEMO_SELF_SIGNED);
+      });
+      const cmConfig = structuredClone(config);
+      cmConfig.metadata = { ...cmConfig.metadata, namespace };
+      cmConfig.spec.issuer = { certManager: { issuerRef: { name: DEMO_CA_ISSUER, kind: 'Issuer' } } };
+      await step(`applying HonoTlsConfig ${configName} (${configFile}, issuer: cert-manager Issuer ${DEMO_CA_ISSUER})`, () => applyObjects([cmConfig], namespace));
+    } else {
+      await step(`applying HonoTlsConfig ${configName} (${configFile})`, () => applyYamlFile(configFile, namespace));
+    }
     const ready = await step(`waiting for ${configName} to be Ready`, () => waitReady(namespace, configName, opts.readyTimeoutMs ?? 120_000));
     result.components = await step('waiting for the wired Deployments to roll out new ReplicaSets', () => componentRows(kc, namespace, ready));
     log('');
@@ -140,7 +159,7 @@ async function componentRows(kc: KubeConfig, namespace: string, cfg: HonoTlsConf
     let pending = false;
     for (const spec of cfg.spec.components) {
       const st = cfg.status?.components?.find((c) => c.name === spec.name);
-      const row: ComponentRow = { component: spec.name, type: spec.type, secret: st?.secretName ?? '', envVars: [], notAfter: st?.notAfter ?? '', deployment: spec.deployment?.name ?? '', replicaSet: '-' };
+      const row: ComponentRow = { component: spec.name, type: spec.type, secret: st?.certificate ? `${st.secretName ?? ''}\n+ ${secretNames.certManager(cfg.metadata.name, spec.name)}` : (st?.secretName ?? ''), envVars: [], notAfter: st?.notAfter ?? '', deployment: spec.deployment?.name ?? '', replicaSet: '-' };
       if (spec.deployment) {
         const dep = await apps.readNamespacedDeployment({ name: spec.deployment.name, namespace });
         row.envVars = [...ownedFields(dep, fieldManager(cfg.metadata.name)).containers.values()].flatMap((c) => [...c.env]).sort();

@@ -253,18 +253,18 @@ test('ca issuer: a missing CA Secret is reported; its watch brings the reconcile
   t.true(new X509Certificate(leaf).verify(new X509Certificate(ca.signingCertPem).publicKey));
 });
 
-test('certManager issuer says plainly that it is not implemented yet', async (t) => {
+test('certManager issuer on a cluster without cert-manager says to install it', async (t) => {
   const ns = await withNamespace(t, 'ctrl-cm');
   await runOperator(t, ns);
   const cfg = seedConfig(ns, 'hono', { issuer: { certManager: { issuerRef: { name: 'letsencrypt' } } } });
   cfg.spec.components = [{ name: 'consumer', type: 'client', dnsNames: ['consumer.example'] }];
   await applyObjects([cfg], ns);
-  const cond = await waitFor('IssuerNotImplemented', async () => {
+  const cond = await waitFor('CertManagerNotInstalled', async () => {
     const c = await readyCondition(ns);
-    return c?.reason === 'IssuerNotImplemented' ? c : undefined;
+    return c?.reason === 'CertManagerNotInstalled' ? c : undefined;
   });
   t.is(cond.status, 'False');
-  t.regex(cond.message, /not implemented yet/);
+  t.regex(cond.message, /does not serve certificates\.cert-manager\.io\/v1; install cert-manager/);
 });
 
 test('a component dropped from the spec: its Deployment is unwired and its Secret deleted', async (t) => {

@@ -6,7 +6,8 @@ import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { startOperator } from '../../operator/controller/operator.js';
 import { silentLogger } from '../../operator/runtime/logger.js';
 import { waitFor, waitReady } from './controller-fixtures.js';
-import { applyYamlFile, installCrds } from '../helpers/cluster.js';
+import { applyObjects, applyYamlFile, impersonatedKubeConfig, installCrds } from '../helpers/cluster.js';
+import { renderKustomize, type K8sObject } from './deploy-render.js';
 
 /** The HTTP status of a call; 429 (a new CRD's watch cache still initializing) is retried. */
 export async function status(call: () => Promise<unknown>): Promise<number> {
@@ -50,7 +51,8 @@ export async function assertDenied(t: ExecutionContext, kc: KubeConfig, ns: stri
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   const denied: Array<[string, () => Promise<unknown>]> = [
     ['list configmaps', () => core.listNamespacedConfigMap({ namespace: ns })],
-    ['read a configmap', () => core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: ns })],
+    // Read by name only (a certManager trust bundle): never listed, never written.
+    ['create a configmap', () => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' }, data: { a: 'b' } } })],
     ['list pods', () => core.listNamespacedPod({ namespace: ns })],
     ['create a Deployment', () => apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } } })],
     ['delete a Deployment', () => apps.deleteNamespacedDeployment({ name: 'hono-service-auth', namespace: ns })],
@@ -60,4 +62,16 @@ export async function assertDenied(t: ExecutionContext, kc: KubeConfig, ns: stri
     ['list statefulsets', () => apps.listNamespacedStatefulSet({ namespace: ns })],
   ];
   for (const [what, call] of denied) t.is(await status(call), 403, `the operator must not ${what}`);
+}
+
+/** deploy/namespaced's ServiceAccount, Role and RoleBinding applied in `ns`; the operator's kubeconfig as that ServiceAccount. */
+export async function namespacedOperator(ns: string, sa = 'hono-tls-operator'): Promise<KubeConfig> {
+  const objs = (await renderKustomize('deploy/namespaced')).filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
+  if (objs.length !== 3) throw new Error(`deploy/namespaced renders ${objs.length} of ServiceAccount, Role, RoleBinding (expected 3)`);
+  for (const o of objs) {
+    o.metadata.namespace = ns;
+    for (const s of (o['subjects'] as Array<{ namespace?: string }> | undefined) ?? []) s.namespace = ns;
+  }
+  await applyObjects(objs as K8sObject[]);
+  return impersonatedKubeConfig(`system:serviceaccount:${ns}:${sa}`);
 }

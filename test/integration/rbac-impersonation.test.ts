@@ -5,8 +5,8 @@ import test from 'ava';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../operator/api/v1alpha1.js';
 import { applyObjects, impersonatedKubeConfig, installCrds, withNamespace } from '../helpers/cluster.js';
-import { renderKustomize, type K8sObject } from './deploy-render.js';
-import { assertDenied, fullReconcile, status } from './rbac-checks.js';
+import { renderKustomize } from './deploy-render.js';
+import { assertDenied, fullReconcile, namespacedOperator, status } from './rbac-checks.js';
 
 const SA = 'hono-tls-operator';
 
@@ -14,17 +14,10 @@ test('namespaced mode: the Role from deploy/namespaced suffices for a full recon
   t.timeout(4 * 60_000);
   const ns = await withNamespace(t, 'rbac-ns');
   const other = await withNamespace(t, 'rbac-other');
-  const objs = (await renderKustomize('deploy/namespaced')).filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
-  t.is(objs.length, 3);
-  for (const o of objs) {
-    o.metadata.namespace = ns;
-    for (const s of (o['subjects'] as Array<{ namespace?: string }> | undefined) ?? []) s.namespace = ns;
-  }
-  await applyObjects(objs as K8sObject[]);
+  const kc = await namespacedOperator(ns, SA);
   // A Secret the operator has no business with, in another namespace.
   await applyObjects([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: other }, stringData: { password: 'not-yours' } }]);
 
-  const kc = impersonatedKubeConfig(`system:serviceaccount:${ns}:${SA}`);
   await fullReconcile(t, kc, ns);
 
   await assertDenied(t, kc, ns);

@@ -153,7 +153,7 @@ export interface components {
                         /** @description Name of the Secret holding the CA. */
                         secretName: string;
                     };
-                    /** @description Let cert-manager issue (NOT IMPLEMENTED YET, on the roadmap): the spec is accepted, and the operator reports Ready=False with reason IssuerNotImplemented. Use selfSigned or ca for now. */
+                    /** @description Let cert-manager issue: the operator owns one cert-manager Certificate per component (`<name>-<component>`, Secret `<name>-<component>-cm-tls` holding the key and chain) and builds the rest (trust stores, Auth Server certificate, sslProfile) into its own component Secret; the pod sees both through one projected volume. Needs cert-manager's CRDs in the cluster. */
                     certManager?: {
                         /** @description The cert-manager issuer to use. */
                         issuerRef: {
@@ -169,6 +169,27 @@ export interface components {
                             kind?: string;
                             /** @description Name of the Issuer or ClusterIssuer. */
                             name: string;
+                        };
+                        /** @description The CA certificates (PEM) every component trusts when the issued Secrets carry no ca.crt (e.g. a bundle trust-manager writes). Exactly one of secret or configMap, in the config's namespace. When the issued Secrets do carry ca.crt, the two are trusted together. */
+                        trustBundle?: {
+                            /** @description A key of a ConfigMap holding the bundle. */
+                            configMap?: {
+                                /**
+                                 * @description The key (default ca.crt).
+                                 * @default ca.crt
+                                 */
+                                key?: string;
+                                name: string;
+                            };
+                            /** @description A key of a Secret holding the bundle. */
+                            secret?: {
+                                /**
+                                 * @description The key (default ca.crt).
+                                 * @default ca.crt
+                                 */
+                                key?: string;
+                                name: string;
+                            };
                         };
                     };
                     /** @description The operator creates and keeps a CA in the Secret `<name>-ca`: a root and, by default, an intermediate that signs the leaves, like Hono's demo certificates. */
@@ -259,6 +280,14 @@ export interface components {
                 };
                 /** @description One entry per component. */
                 components?: {
+                    /** @description certManager issuer only. The component's cert-manager Certificate and its Ready condition as cert-manager reports it. */
+                    certificate?: {
+                        message?: string;
+                        name: string;
+                        /** @enum {string} */
+                        ready: "True" | "False" | "Unknown";
+                        reason?: string;
+                    };
                     /** @description The Deployment wired for this component. */
                     deployment?: string;
                     /** @description True when the Deployment's pod template carries the current env vars and mount. */
