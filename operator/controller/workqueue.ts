@@ -18,6 +18,8 @@ export interface WorkQueueOptions {
   onDone?: (key: string, outcome: { result: 'success' | 'error' | 'requeue'; seconds: number; error?: unknown }) => void;
   /** Where an onDone error goes (it must not break the queue, nor vanish); default: a process warning. */
   onObserverError?: (key: string, error: unknown) => void;
+  /** Start paused: keys are collected but not handled until resume() (a replica that is not the leader). */
+  paused?: boolean;
 }
 
 // setTimeout's longest delay; longer requeues wake up early and are simply recomputed.
@@ -33,8 +35,21 @@ export class WorkQueue {
   private readonly idleWaiters: (() => void)[] = [];
   private active = 0;
   private stopped = false;
+  private paused: boolean;
 
-  constructor(private readonly opts: WorkQueueOptions) {}
+  constructor(private readonly opts: WorkQueueOptions) {
+    this.paused = opts.paused ?? false;
+  }
+
+  /** Starts no new handler until resume(); running ones finish. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -103,7 +118,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.opts.concurrency && this.queue.length > 0) {
+    while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.queue.length > 0) {
       const key = this.queue.shift()!;
       this.queued.delete(key);
       this.processing.add(key);

@@ -45,6 +45,22 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly leader = new Gauge({
+    name: 'hono_tls_leader',
+    help: '1 while this replica holds the leader Lease (or runs without leader election), else 0.',
+    registers: [this.registry],
+  });
+  readonly apiWrites = new Counter({
+    name: 'hono_tls_api_writes_total',
+    help: 'API writes (every request but GET) the operator sent, Events included.',
+    registers: [this.registry],
+  });
+  readonly writeThrottleSeconds = new Counter({
+    name: 'hono_tls_api_write_throttle_seconds_total',
+    help: 'Time writes waited for the write rate limit (--write-qps, --write-burst), summed over writes.',
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
