@@ -158,8 +158,11 @@ export class LeaderElector {
     clearTimeout(this.deadlineTimer);
     const left = this.renewedAt + this.cfg.renewDeadlineMs - this.now();
     this.deadlineTimer = setTimeout(() => {
-      if (this.leading && !this.isLeader) this.lose(`not renewed within the renew deadline (${this.cfg.renewDeadlineMs} ms)`);
-    }, Math.max(0, left));
+      if (!this.leading) return;
+      // Timers may fire a little early by performance.now(): then wait the rest.
+      if (this.isLeader) this.armDeadline();
+      else this.lose(`not renewed within the renew deadline (${this.cfg.renewDeadlineMs} ms)`);
+    }, Math.max(1, Math.ceil(left)));
   }
 
   private lose(reason: string): void {
