@@ -264,3 +264,25 @@ test.serial('apiserver stopped: the leader stops writing at the renew deadline, 
   await waitFor('b to re-create the Secret', () => workWrites(b.user, ns, before).some((w) => w.verb === 'create' && w.name === secret), 30_000);
   t.deepEqual(summary(audit().filter((w) => w.user === a.user && w.at >= stoppedAt)), {}, 'a: no write (not even the Lease) after the apiserver stopped');
 });
+
+test.serial('SIGTERM of the leader (a rolling update) releases the Lease: the other replica leads within a retry period', async (t) => {
+  t.timeout(3 * 60_000);
+  const ns = await withNamespace(t, 'le-term');
+  await applyStack(ns);
+  const a = await startReplica(t, 'op-a', ns);
+  await waitFor('a to lead', async () => (await holder(ns)) === a.identity, 30_000);
+  const b = await startReplica(t, 'op-b', ns);
+  const secret = await readyStack(ns);
+  const termAt = Date.now();
+  a.p.child.kill('SIGTERM');
+  t.is(await a.p.exited, 0, 'a clean exit');
+  t.truthy(logged(a, 'leader lease released'));
+  await waitFor('b to lead', async () => (await holder(ns)) === b.identity, RETRY_MS + 10_000, 50);
+  const handoverMs = Date.now() - termAt;
+  t.log(`handover after SIGTERM: ${handoverMs} ms (retry period ${RETRY_MS} ms)`);
+  t.true(handoverMs <= RETRY_MS + 2 * SLACK_MS, `${handoverMs} ms`);
+  const before = Date.now();
+  await testKubeConfig().makeApiClient(CoreV1Api).deleteNamespacedSecret({ name: secret, namespace: ns });
+  await waitFor('b to re-create the Secret', () => workWrites(b.user, ns, before).some((w) => w.verb === 'create' && w.name === secret), 30_000);
+  t.deepEqual(summary(workWrites(a.user, ns).filter((w) => w.at > logged(a, 'leader lease released')!.at)), {}, 'a wrote nothing after it released the Lease');
+});
