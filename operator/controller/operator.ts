@@ -15,6 +15,7 @@ import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, RolloutGate } from '../lifecycle/gate.
 import type { ReissueLimits } from './reissue-guard.js';
 import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
 import { WorkQueue } from './workqueue.js';
+import { ConfigPredicate } from './predicates.js';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election.js';
 import { TokenBucket, WriteGate } from '../runtime/write-gate.js';
 
@@ -135,6 +136,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   });
 
   const prefix = ns ? `/namespaces/${ns}` : '';
+  const predicate = new ConfigPredicate();
   const configs = new RestartingInformer<HonoTlsConfig & KubernetesObject>({
     name: 'honotlsconfigs',
     kubeConfig: opts.kubeConfig,
@@ -146,8 +148,9 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (event, c) => {
       const key = keyOf(c.metadata.namespace, c.metadata.name);
+      if (event === 'add') reconciler.terminating.created(c.metadata.namespace, c.metadata.creationTimestamp);
       if (event === 'delete') queue.forget(key);
-      queue.add(key);
+      if (predicate.admit(event, key, c)) queue.add(key);
       referenced.sync(configs.cache.list());
     },
   });

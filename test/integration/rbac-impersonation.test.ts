@@ -44,6 +44,9 @@ test('namespaced mode: the Role from deploy/namespaced suffices for a full recon
   t.is(await status(() => core.listNamespacedSecret({ namespace: other })), 403, 'Secrets of another namespace');
   t.is(await status(() => core.listSecretForAllNamespaces({})), 403, 'Secrets cluster-wide');
   t.is(await status(() => core.listNamespacedSecret({ namespace: 'kube-system' })), 403, 'kube-system Secrets');
+  // A Role in a namespace grants get on that Namespace object, and on no other.
+  t.is(await status(() => core.readNamespace({ name: ns })), 200, 'its own namespace (is it being deleted?)');
+  t.is(await status(() => core.readNamespace({ name: other })), 403, 'another namespace');
   const apps = kc.makeApiClient(AppsV1Api);
   t.is(await status(() => apps.listNamespacedDeployment({ namespace: other })), 403, 'Deployments of another namespace');
   t.is(await status(() => core.createNamespacedSecret({ namespace: other, body: { metadata: { name: 'planted' } } })), 403, 'creating Secrets in another namespace');

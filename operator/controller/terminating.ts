@@ -1,0 +1,34 @@
+// Namespaces being deleted: the apiserver refuses every create there (403, NamespaceTerminating).
+// Once a reconcile meets that refusal, the namespace's configs are left alone (no re-create attempts,
+// no retries, no log lines) until a config is created there again, which proves the namespace is
+// back: creating anything in a terminating namespace is refused. Deletions still run (finalizers).
+
+/** The apiserver's refusal to create in a namespace that is being deleted. */
+export function isNamespaceTerminating(err: unknown): boolean {
+  const e = err as { code?: unknown; body?: unknown } | undefined;
+  if (e?.code !== 403) return false;
+  const body = typeof e.body === 'string' ? e.body : JSON.stringify(e.body ?? '');
+  return body.includes('NamespaceTerminating') || body.includes('because it is being terminated');
+}
+
+export class TerminatingNamespaces {
+  private readonly since = new Map<string, number>();
+
+  /** Marks the namespace; true the first time (so it is logged once). */
+  mark(namespace: string, at: number): boolean {
+    if (this.since.has(namespace)) return false;
+    this.since.set(namespace, at);
+    return true;
+  }
+
+  has(namespace: string): boolean {
+    return this.since.has(namespace);
+  }
+
+  /** A config created after the mark: the namespace was deleted and made again. */
+  created(namespace: string, creationTimestamp: string | Date | undefined): void {
+    const at = this.since.get(namespace);
+    if (at === undefined || creationTimestamp === undefined) return;
+    if (new Date(creationTimestamp).getTime() >= at - 1000) this.since.delete(namespace);
+  }
+}
