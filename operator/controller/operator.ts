@@ -77,6 +77,9 @@ export interface RunningOperator {
 export const DEFAULT_WRITE_QPS = 50;
 export const DEFAULT_WRITE_BURST = 100;
 
+/** The work queue's `name` label, as controller-runtime labels a controller's queue. */
+export const QUEUE_NAME = 'honotlsconfig';
+
 type Lister<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
 
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
@@ -120,10 +123,11 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const rollouts = new RolloutGate(opts.maxConcurrentRollouts ?? DEFAULT_MAX_CONCURRENT_ROLLOUTS);
   const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits, gate: rollouts, rolloutTimeoutMs: opts.rolloutTimeoutMs });
 
-  const queue = new WorkQueue({
+  const queue: WorkQueue = new WorkQueue({
     concurrency: opts.concurrency ?? 4,
     // A follower keeps its caches warm and its queue filled, and handles nothing until it leads.
     paused: elector !== undefined,
+    observer: metrics.queueObserver(QUEUE_NAME, (): number[] => queue.runningSeconds()),
     baseDelayMs: opts.backoffBaseMs ?? 1000,
     maxDelayMs: opts.backoffMaxMs ?? 5 * 60_000,
     handler: (key) => reconciler.reconcile(key),
