@@ -34,6 +34,7 @@ const USAGE = `usage: hono-tls-operator [options]
   --leader-election-lease-duration SECONDS   how long others wait before taking over (default 15)
   --leader-election-renew-deadline SECONDS   a leader that has not renewed for this long stops writing (default 10)
   --leader-election-retry-period SECONDS     how often to renew or try to acquire (default 2)
+  --concurrency N       configs reconciled in parallel; their API waits overlap (env CONCURRENCY; default 4)
   --write-qps N         global limit on API writes per second, 0 for none (env WRITE_QPS; default ${DEFAULT_WRITE_QPS})
   --write-burst N       writes allowed at once above that rate (env WRITE_BURST; default ${DEFAULT_WRITE_BURST})`;
 
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       'leader-election-renew-deadline': { type: 'string' },
       'leader-election-retry-period': { type: 'string' },
       'write-qps': { type: 'string' },
+      concurrency: { type: 'string' },
       'write-burst': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -117,6 +119,9 @@ async function main(): Promise<void> {
   if (!Number.isFinite(writeQps) || writeQps < 0) throw new Error(`--write-qps must be a number of writes per second (0: no limit), got "${values['write-qps'] ?? process.env.WRITE_QPS}"`);
   const writeBurst = Number(values['write-burst'] ?? process.env.WRITE_BURST ?? DEFAULT_WRITE_BURST);
   if (!Number.isInteger(writeBurst) || writeBurst < 1) throw new Error(`--write-burst must be a whole number of at least 1, got "${values['write-burst'] ?? process.env.WRITE_BURST}"`);
+
+  const concurrency = Number(values.concurrency ?? process.env.CONCURRENCY ?? 4);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a whole number of at least 1, got "${values.concurrency ?? process.env.CONCURRENCY}"`);
 
   const leaderElect = values['leader-elect'] ?? process.env.LEADER_ELECT === 'true';
   let leaderElection;
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
     maxConcurrentRollouts: maxRollouts,
     rolloutTimeoutMs: rolloutTimeoutSeconds * 1000,
     leaderElection,
+    concurrency,
     writeQps,
     writeBurst,
   });
