@@ -224,7 +224,8 @@ test.serial('a leader whose Lease is taken by hand stops writing within one retr
   const after = workWrites(a.user, ns, hijackedAt);
   const last = Math.max(...workWrites(a.user, ns).map((w) => w.at));
   t.log(`writes after the Lease was taken: ${JSON.stringify(summary(after))}; last write ${last - hijackedAt} ms after`);
-  t.true(after.every((w) => w.at <= lost!.at), 'no write after it knew');
+  // A write the gate let through just before the loss may still be on its way: one request's time.
+  t.true(after.every((w) => w.at <= lost!.at + SLACK_MS), 'no write started after it knew');
   t.deepEqual(
     audit().filter((w) => w.user === a.user && w.resource === 'leases' && w.at >= hijackedAt),
     [],
