@@ -186,8 +186,9 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       : () => clients.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
     logger,
     restartMaxMs: opts.watchRestartMaxMs,
-    onEvent: (_event, s) => {
+    onEvent: (event, s) => {
       const sns = s.metadata!.namespace!;
+      if (event === 'delete') reconciler.terminating.suspectAt(sns);
       for (const ref of s.metadata?.ownerReferences ?? []) {
         if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(sns, ref.name));
       }

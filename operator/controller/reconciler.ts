@@ -96,6 +96,8 @@ export class Reconciler {
       };
       if (config.metadata.deletionTimestamp) return await this.finalize(ctx);
       if (this.terminating.has(namespace)) return {};
+      // One of its Secrets was deleted: a namespace teardown starts so. Look before issuing anew.
+      if (this.terminating.checkFirst(namespace) && (await this.namespaceGoing(ctx))) return this.namespaceTerminating(namespace, logger);
       return await this.apply(ctx);
     } catch (err) {
       if (isNamespaceTerminating(err)) return this.namespaceTerminating(namespace, logger);

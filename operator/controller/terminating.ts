@@ -1,5 +1,6 @@
 // Namespaces being deleted: the apiserver refuses every create there (403, NamespaceTerminating).
-// Once a reconcile meets that refusal, the namespace's configs are left alone (no re-create attempts,
+// A teardown shows first as the operator's own Secrets being deleted: the next reconcile then reads
+// the namespace before it issues anything. Once a reconcile finds it terminating or meets that refusal, the namespace's configs are left alone (no re-create attempts,
 // no retries, no log lines) until a config is created there again, which proves the namespace is
 // back: creating anything in a terminating namespace is refused. Deletions still run (finalizers).
 
@@ -13,6 +14,17 @@ export function isNamespaceTerminating(err: unknown): boolean {
 
 export class TerminatingNamespaces {
   private readonly since = new Map<string, number>();
+  private readonly suspect = new Set<string>();
+
+  /** An owned Secret was deleted there: the next reconcile looks at the namespace before issuing. */
+  suspectAt(namespace: string): void {
+    this.suspect.add(namespace);
+  }
+
+  /** Whether to look (once per suspicion). */
+  checkFirst(namespace: string): boolean {
+    return this.suspect.delete(namespace);
+  }
 
   /** Marks the namespace; true the first time (so it is logged once). */
   mark(namespace: string, at: number): boolean {

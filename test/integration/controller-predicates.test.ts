@@ -89,6 +89,7 @@ test('a namespace being deleted: no failed reconciles, no warnings, one info lin
   t.true(counts.of(`${ns}/hono`) > reconcilesBefore, 'it reconciled during the teardown');
   t.true(during.some((l) => l.message.startsWith('cleaned up')), 'it removed its finalizer (logged)');
   t.deepEqual(during.filter((l) => l.level === 'warn' || l.level === 'error'), [], 'no warning or error lines');
+  t.deepEqual(during.filter((l) => l.message.startsWith('issuing')), [], 'nothing issued anew for Secrets deleted with the namespace');
   t.is(await failed(), failedBefore, 'no failed or retried reconciles');
   t.true(during.filter((l) => l.message.startsWith('namespace is being deleted')).length <= 1, 'said at most once');
 });

@@ -35,3 +35,11 @@ test('a terminating namespace is marked once, and forgotten when a config is cre
   ns.created('n', '2026-01-01T00:01:00Z'); // the namespace was made again
   t.false(ns.has('n'));
 });
+
+test('a deleted Secret makes the next reconcile in its namespace look first, once', (t) => {
+  const ns = new TerminatingNamespaces();
+  t.false(ns.checkFirst('n'));
+  ns.suspectAt('n');
+  t.true(ns.checkFirst('n'));
+  t.false(ns.checkFirst('n'), 'consumed');
+});
