@@ -79,6 +79,8 @@ export class LeaderElector {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private inFlight: Promise<void> | undefined;
+  /** Counts attempts, so the late answer of one that timed out changes nothing. */
+  private attempts = 0;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -135,10 +137,19 @@ export class LeaderElector {
   private async attempt(): Promise<void> {
     const sentAt = this.now();
     let ok = false;
+    let timer: NodeJS.Timeout | undefined;
+    // A request that never answers (a dropped connection) must not stop the loop: a candidate that
+    // stops asking never takes over. A late answer is dropped; the next attempt reads the Lease again.
+    const timeoutMs = Math.max(this.cfg.retryPeriodMs, this.cfg.renewDeadlineMs / 2);
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      ok = await this.tryAcquireOrRenew(sentAt);
+      ok = await Promise.race([this.tryAcquireOrRenew(sentAt, ++this.attempts), timedOut]);
     } catch (err) {
       this.logger.warn(this.leading ? 'leader lease renewal failed' : 'leader lease check failed', { error: describe(err) });
+    } finally {
+      clearTimeout(timer);
     }
     if (this.stopped) return;
     if (ok) {
@@ -173,8 +184,9 @@ export class LeaderElector {
     this.callbacks.onStoppedLeading(reason);
   }
 
-  private async tryAcquireOrRenew(now: number): Promise<boolean> {
+  private async tryAcquireOrRenew(now: number, attempt: number): Promise<boolean> {
     const { name, namespace, identity } = this.cfg;
+    const current = () => attempt === this.attempts;
     const durationSeconds = Math.ceil(this.cfg.leaseDurationMs / 1000);
     let lease: V1Lease;
     try {
@@ -188,6 +200,7 @@ export class LeaderElector {
       };
       try {
         const created = await this.api.createNamespacedLease({ namespace, body });
+        if (!current()) return false;
         this.observed = observe(undefined, created, now);
         return true;
       } catch (e) {
@@ -195,6 +208,7 @@ export class LeaderElector {
         throw e;
       }
     }
+    if (!current()) return false;
     this.observed = observe(this.observed, lease, now);
     if (!mayTake(this.observed, identity, now)) return false;
     const mine = this.observed.holder === identity;
@@ -210,6 +224,7 @@ export class LeaderElector {
     try {
       // The read's resourceVersion makes this a compare-and-swap: a concurrent writer gets 409.
       const updated = await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+      if (!current()) return false;
       this.observed = observe(this.observed, updated, now);
       return true;
     } catch (e) {
