@@ -1,5 +1,6 @@
 // The API clients a reconcile uses, with timing so reports can split API time from crypto time.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, ServerConfiguration, createConfiguration, type KubeConfig, type Middleware } from '@kubernetes/client-node';
+import type { WriteGate } from '../runtime/write-gate.js';
 
 export interface KubeClients {
   core: CoreV1Api;
@@ -7,12 +8,27 @@ export interface KubeClients {
   custom: CustomObjectsApi;
 }
 
-export function makeClients(kubeConfig: KubeConfig): KubeClients {
-  return {
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+/** The clients reconciles use; with a gate, every request but a GET waits for it (leader, rate limit). */
+export function makeClients(kubeConfig: KubeConfig, gate?: WriteGate): KubeClients {
+  if (!gate) {
+    return { core: kubeConfig.makeApiClient(CoreV1Api), apps: kubeConfig.makeApiClient(AppsV1Api), custom: kubeConfig.makeApiClient(CustomObjectsApi) };
+  }
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const gated: Middleware = {
+    pre: async (req) => {
+      if (req.getHttpMethod() !== 'GET') await gate.admit();
+      return req;
+    },
+    post: async (res) => res,
   };
+  // What kubeConfig.makeApiClient builds, plus the middleware (per-call options append to it).
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kubeConfig },
+    promiseMiddleware: [gated],
+  });
+  return { core: new CoreV1Api(configuration), apps: new AppsV1Api(configuration), custom: new CustomObjectsApi(configuration) };
 }
 
 export function statusCode(err: unknown): number | undefined {

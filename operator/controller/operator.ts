@@ -16,6 +16,9 @@ import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, RolloutGate } from '../lifecycle/gate.
 import type { ReissueLimits } from './reissue-guard.js';
 import { ReferencedSecrets, referencedSecretNames } from './referenced-secrets.js';
 import { WorkQueue } from './workqueue.js';
+import { ConfigPredicate } from './predicates.js';
+import { LeaderElector, type LeaderElectionConfig } from './leader-election.js';
+import { TokenBucket, WriteGate } from '../runtime/write-gate.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -48,6 +51,14 @@ export interface OperatorOptions {
   maxConcurrentRollouts?: number;
   /** A rollout without progress for this long is RolloutStuck (default 10 minutes). */
   rolloutTimeoutMs?: number;
+  /** Only the holder of this Lease reconciles and writes; absent: this process always leads. */
+  leaderElection?: LeaderElectionConfig & {
+    /** Leading ended (renew deadline passed, or another holder): the work queue is already paused. */
+    onLost?: (reason: string) => void;
+  };
+  /** Global limit on API writes: sustained per second and burst (default 50 and 100; 0: no limit). */
+  writeQps?: number;
+  writeBurst?: number;
 }
 
 export interface RunningOperator {
@@ -59,15 +70,50 @@ export interface RunningOperator {
   metrics: OperatorMetrics;
   /** Resolves when no reconcile is queued or running. */
   idle(): Promise<void>;
+  /** Whether this replica leads (always true without leader election). */
+  isLeader(): boolean;
 }
+
+/** Global write limit defaults: far above what 50 configs being set up at once send (about 30 a second). */
+export const DEFAULT_WRITE_QPS = 50;
+export const DEFAULT_WRITE_BURST = 100;
+
+/** The work queue's `name` label, as controller-runtime labels a controller's queue. */
+export const QUEUE_NAME = 'honotlsconfig';
 
 type Lister<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
 
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const logger = opts.logger ?? createLogger('info');
   const clock = opts.clock ?? systemClock;
-  const clients = makeClients(opts.kubeConfig);
   const metrics = new OperatorMetrics({ processMetrics: opts.metricsPort !== undefined });
+  const le = opts.leaderElection;
+  const elector = le
+    ? new LeaderElector(opts.kubeConfig, le, logger, {
+        onStartedLeading: () => {
+          metrics.leader.set(1);
+          // What a follower's informers queued is handled now; a full pass catches anything else.
+          queue.resume();
+          for (const c of configs.cache.list()) queue.add(keyOf(c.metadata.namespace, c.metadata.name));
+        },
+        onStoppedLeading: (reason) => {
+          metrics.leader.set(0);
+          queue.pause();
+          le.onLost?.(reason);
+        },
+      })
+    : undefined;
+  const writeQps = opts.writeQps ?? DEFAULT_WRITE_QPS;
+  const gate = new WriteGate({
+    bucket: writeQps > 0 ? new TokenBucket(writeQps, opts.writeBurst ?? DEFAULT_WRITE_BURST) : undefined,
+    allowed: elector ? () => (elector.isLeader ? { ok: true } : { ok: false, reason: 'this replica does not hold the leader lease' }) : undefined,
+    onWrite: (waitedMs) => {
+      metrics.apiWrites.inc();
+      if (waitedMs > 0) metrics.writeThrottleSeconds.inc(waitedMs / 1000);
+    },
+  });
+  const clients = makeClients(opts.kubeConfig, gate);
+  metrics.leader.set(elector ? 0 : 1);
   const ns = opts.namespace;
   // The caches are filled before the first config event (see `ready` below); a miss reads live.
   const reads = new Reads(clients, {
@@ -76,11 +122,14 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     service: (namespace, name) => services.cache.get(name, namespace),
     certificate: (namespace, name) => certificates?.cache.get(name, namespace),
   });
-  const gate = new RolloutGate(opts.maxConcurrentRollouts ?? DEFAULT_MAX_CONCURRENT_ROLLOUTS);
-  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits, gate, rolloutTimeoutMs: opts.rolloutTimeoutMs });
+  const rollouts = new RolloutGate(opts.maxConcurrentRollouts ?? DEFAULT_MAX_CONCURRENT_ROLLOUTS);
+  const reconciler = new Reconciler({ clients, clock, logger, metrics, reads, onTimings: opts.onTimings, reissueLimits: opts.reissueLimits, gate: rollouts, rolloutTimeoutMs: opts.rolloutTimeoutMs });
 
-  const queue = new WorkQueue({
+  const queue: WorkQueue = new WorkQueue({
     concurrency: opts.concurrency ?? 4,
+    // A follower keeps its caches warm and its queue filled, and handles nothing until it leads.
+    paused: elector !== undefined,
+    observer: metrics.queueObserver(QUEUE_NAME, (): number[] => queue.runningSeconds()),
     baseDelayMs: opts.backoffBaseMs ?? 1000,
     maxDelayMs: opts.backoffMaxMs ?? 5 * 60_000,
     handler: (key) => reconciler.reconcile(key),
@@ -93,6 +142,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   });
 
   const prefix = ns ? `/namespaces/${ns}` : '';
+  const predicate = new ConfigPredicate();
   const configs = new RestartingInformer<HonoTlsConfig & KubernetesObject>({
     name: 'honotlsconfigs',
     kubeConfig: opts.kubeConfig,
@@ -104,8 +154,9 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     restartMaxMs: opts.watchRestartMaxMs,
     onEvent: (event, c) => {
       const key = keyOf(c.metadata.namespace, c.metadata.name);
+      if (event === 'add') reconciler.terminating.created(c.metadata.namespace, c.metadata.creationTimestamp);
       if (event === 'delete') queue.forget(key);
-      queue.add(key);
+      if (predicate.admit(event, key, c)) queue.add(key);
       referenced.sync(configs.cache.list());
     },
   });
@@ -137,8 +188,9 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       : () => clients.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
     logger,
     restartMaxMs: opts.watchRestartMaxMs,
-    onEvent: (_event, s) => {
+    onEvent: (event, s) => {
       const sns = s.metadata!.namespace!;
+      if (event === 'delete') reconciler.terminating.suspectAt(sns);
       for (const ref of s.metadata?.ownerReferences ?? []) {
         if (ref.kind === 'HonoTlsConfig' && ref.apiVersion.startsWith(`${GROUP}/`)) queue.add(keyOf(sns, ref.name));
       }
@@ -212,6 +264,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const endpoints: Endpoint[] = [];
   const health = {
     healthy: () => informers.map((i) => i.health(unhealthyAfterMs)).find((h) => !h.ok) ?? { ok: true },
+    // A follower is ready too: with 2 replicas and a rolling update, both must become Ready.
     ready: () => (isReady ? { ok: true } : { ok: false, message: 'informers have not listed yet' }),
   };
   let metricsUrl: string | undefined;
@@ -243,6 +296,8 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     await configs.synced;
     isReady = true;
     logger.info('informers synced', { namespace: ns ?? '(all)' });
+    // Candidates only with warm caches, so a new leader starts from a full picture.
+    elector?.start();
   });
 
   const resyncMs = opts.resyncMs ?? 10 * 60_000;
@@ -258,11 +313,14 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     healthUrl,
     metrics,
     idle: () => queue.idle(),
+    isLeader: () => elector?.isLeader ?? true,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(resync);
         await Promise.all([...informers.map((i) => i.stop()), referenced.stopAll()]);
         await queue.shutdown();
+        // After the last write: the next leader may start at once.
+        await elector?.stop();
         await Promise.all(endpoints.map((e) => e.close()));
         logger.info('operator stopped');
       })()),

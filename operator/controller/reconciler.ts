@@ -29,6 +29,7 @@ import { DEFAULT_MAX_CONCURRENT_ROLLOUTS, DEFAULT_ROLLOUT_TIMEOUT_MS, RolloutGat
 import { verifyDeployments } from './verify.js';
 import { unwireDeployment, wireDeployments, type WiringOutcome } from './workloads.js';
 import type { HandlerResult } from './workqueue.js';
+import { TerminatingNamespaces, isNamespaceTerminating } from './terminating.js';
 
 /** How long a deletion retries unwiring through transient errors before it goes ahead without it. */
 const UNWIRE_GRACE_MS = 5 * 60_000;
@@ -48,6 +49,8 @@ export interface ReconcilerDeps {
   gate?: RolloutGate;
   /** A rollout without progress for this long is RolloutStuck (default 10 minutes). */
   rolloutTimeoutMs?: number;
+  /** Namespaces being deleted, shared with the informers (default: this reconciler's own). */
+  terminating?: TerminatingNamespaces;
 }
 
 export class Reconciler {
@@ -55,8 +58,10 @@ export class Reconciler {
   private readonly reads: Reads;
   private readonly gate: RolloutGate;
   private readonly rolloutTimeoutMs: number;
+  readonly terminating: TerminatingNamespaces;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.terminating = deps.terminating ?? new TerminatingNamespaces();
     this.events = new EventRecorder(deps.clients.core, deps.logger);
     this.reads = deps.reads ?? new Reads(deps.clients);
     this.gate = deps.gate ?? new RolloutGate(DEFAULT_MAX_CONCURRENT_ROLLOUTS);
@@ -90,8 +95,12 @@ export class Reconciler {
         reissueLimits: this.deps.reissueLimits,
       };
       if (config.metadata.deletionTimestamp) return await this.finalize(ctx);
+      if (this.terminating.has(namespace)) return {};
+      // One of its Secrets was deleted: a namespace teardown starts so. Look before issuing anew.
+      if (this.terminating.checkFirst(namespace) && (await this.namespaceGoing(ctx))) return this.namespaceTerminating(namespace, logger);
       return await this.apply(ctx);
     } catch (err) {
+      if (isNamespaceTerminating(err)) return this.namespaceTerminating(namespace, logger);
       const error = describeError(err);
       logger.error('reconcile failed', { error });
       if (config) await this.events.record(config, 'Warning', 'ReconcileError', `Reconcile failed, retrying with backoff: ${error}`);
@@ -100,6 +109,25 @@ export class Reconciler {
       this.deps.metrics.issueSeconds.inc(timings.issueMs / 1000);
       this.deps.metrics.apiSeconds.inc(timings.apiMs / 1000);
       this.deps.onTimings?.(key, timings);
+    }
+  }
+
+  /** Its namespace is being deleted: nothing to write, nothing to retry; said once per namespace. */
+  private namespaceTerminating(namespace: string, logger: Logger): HandlerResult {
+    // Wall time, not the clock: it is compared with the apiserver's creationTimestamps.
+    if (this.terminating.mark(namespace, Date.now())) {
+      logger.info('namespace is being deleted: its configs are left alone until it is gone', { namespace });
+    }
+    return {};
+  }
+
+  /** Is the config's namespace being deleted? Read only when a reconcile fails, so steady state pays nothing. */
+  private async namespaceGoing(ctx: ReconcileContext): Promise<boolean> {
+    try {
+      const ns = await ctx.timings.api(() => this.deps.clients.core.readNamespace({ name: ctx.config.metadata.namespace }));
+      return ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp !== undefined;
+    } catch {
+      return false; // unknown: report the failure as usual
     }
   }
 
@@ -138,6 +166,7 @@ export class Reconciler {
       plan = planConfig(ctx.config);
       return await this.applyPlan(ctx, plan);
     } catch (err) {
+      if (isNamespaceTerminating(err)) return this.namespaceTerminating(ctx.config.metadata.namespace, ctx.logger);
       // Every error becomes status: bad input (PlanError) waits for a spec change, other typed
       // errors keep their reason, anything else is an InternalError retried with backoff.
       const failure = failureOf(err);
@@ -197,6 +226,8 @@ export class Reconciler {
   /** Writes what buildFinish computed: status, Events on changes, metrics; says when to come back. */
   private async finish(ctx: ReconcileContext, plan: Plan | undefined, overall: Failure | undefined, done?: StepsDone, lifecycle?: LifecycleSummary): Promise<HandlerResult> {
     const f = buildFinish({ config: ctx.config, plan, overall, done, lifecycle, now: ctx.clock.now() });
+    // A failure while the namespace is being deleted (its Secrets go first) is no failure to report.
+    if (f.failures.length && (await this.namespaceGoing(ctx))) return this.namespaceTerminating(ctx.config.metadata.namespace, ctx.logger);
     const previous = ctx.config.status;
     const wrote = await writeStatus(ctx, f.status);
     // A Warning per failure whenever the status changes to it, not on every retry.

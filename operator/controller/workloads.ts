@@ -9,6 +9,7 @@ import { applyBody, foreignFields, isEmpty, ownedFields, wiringApplied, type Con
 import { combineDigests } from './material-digest.js';
 import { applyConflicts, conflictFailure, consentFailure, foreignFailure, migrateLegacyManager } from './ownership.js';
 import { TLS_DIGEST_ANNOTATION, fieldManager } from './names.js';
+import { isNamespaceTerminating } from './terminating.js';
 import type { ComponentMaterial } from './secrets.js';
 
 export interface WiringOutcome {
@@ -182,6 +183,7 @@ export async function unwireDeployment(ctx: ReconcileContext, namespace: string,
     await apply(ctx, namespace, name, undefined);
   } catch (err) {
     if (statusCode(err) === 404) return undefined; // deleted meanwhile: nothing to remove
+    if (isNamespaceTerminating(err)) return undefined; // it goes with its namespace
     if (!isRejection(err)) throw err;
     const first = describe(err);
     try {

@@ -18,6 +18,21 @@ export interface WorkQueueOptions {
   onDone?: (key: string, outcome: { result: 'success' | 'error' | 'requeue'; seconds: number; error?: unknown }) => void;
   /** Where an onDone error goes (it must not break the queue, nor vanish); default: a process warning. */
   onObserverError?: (key: string, error: unknown) => void;
+  /** Start paused: keys are collected but not handled until resume() (a replica that is not the leader). */
+  paused?: boolean;
+  /** Sees what client-go's workqueue metrics count (operator/runtime/metrics.ts names them alike). */
+  observer?: QueueObserver;
+  /** Monotonic milliseconds (default performance.now), for the observer's durations. */
+  now?: () => number;
+}
+
+export interface QueueObserver {
+  added(depth: number): void;
+  /** A key left the queue for a handler after waiting this long. */
+  started(queuedSeconds: number, depth: number): void;
+  finished(workSeconds: number): void;
+  /** A failure put the key back with backoff. */
+  retried(): void;
 }
 
 // setTimeout's longest delay; longer requeues wake up early and are simply recomputed.
@@ -33,8 +48,31 @@ export class WorkQueue {
   private readonly idleWaiters: (() => void)[] = [];
   private active = 0;
   private stopped = false;
+  private paused: boolean;
+  private readonly addedAt = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
+  private readonly now: () => number;
 
-  constructor(private readonly opts: WorkQueueOptions) {}
+  constructor(private readonly opts: WorkQueueOptions) {
+    this.paused = opts.paused ?? false;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** How long each running handler has run, in seconds (unfinished work). */
+  runningSeconds(): number[] {
+    const t = this.now();
+    return [...this.startedAt.values()].map((s) => (t - s) / 1000);
+  }
+
+  /** Starts no new handler until resume(); running ones finish. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -45,6 +83,8 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.queue.push(key);
+    this.addedAt.set(key, this.now());
+    this.opts.observer?.added(this.queue.length);
     this.pump();
   }
 
@@ -99,13 +139,18 @@ export class WorkQueue {
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
+    this.addedAt.clear();
     await this.idle();
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.opts.concurrency && this.queue.length > 0) {
+    while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.queue.length > 0) {
       const key = this.queue.shift()!;
       this.queued.delete(key);
+      const t = this.now();
+      this.opts.observer?.started((t - (this.addedAt.get(key) ?? t)) / 1000, this.queue.length);
+      this.addedAt.delete(key);
+      this.startedAt.set(key, t);
       this.processing.add(key);
       this.active++;
       void this.run(key);
@@ -142,6 +187,9 @@ export class WorkQueue {
       outcome = { result: 'error', error };
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.startedAt.delete(key);
+    this.opts.observer?.finished(seconds);
+    if (next?.backoff) this.opts.observer?.retried();
     this.processing.delete(key);
     this.active--;
     try {

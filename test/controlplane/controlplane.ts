@@ -82,6 +82,11 @@ export interface StartOptions {
   certManager?: boolean;
   /** Directory holding cert-manager-controllers and crds/. Default: `build.sh certmanager`'s output. */
   certManagerBinDir?: string;
+  /**
+   * Also write an audit log of every write (create, update, patch, delete) at Metadata level,
+   * JSON lines in `auditLogPath`: who wrote what, as the apiserver saw it. Off by default.
+   */
+  auditWrites?: boolean;
   /** false: fail at once when binaries are not cached instead of building them (minutes). Default true. */
   build?: boolean;
 }
@@ -119,6 +124,8 @@ export interface ControlPlane {
   nodes: string[];
   /** With `certManager`: the dir holding cert-manager-controllers and its CRDs. */
   certManagerBinDir?: string;
+  /** With `auditWrites`: the apiserver's audit log (JSON lines, one per write). */
+  auditLogPath?: string;
   /** Resolves with a message (with the dead process's last log lines) if any of its processes dies while running. */
   crashed: Promise<string>;
   /** Stops the processes in reverse start order, etcd last; removes the temp dir unless keepDirs. Idempotent. */
@@ -629,6 +636,17 @@ async function startOnce(
     const tokenFile = path.join(dir, 'tokens.csv');
     fs.writeFileSync(tokenFile, `${token},${ADMIN_USER},${ADMIN_USER},"${ADMIN_GROUPS.join(',')}"\n`, { mode: 0o600 });
     const server = `https://127.0.0.1:${apiPort}`;
+    const auditLogPath = opts.auditWrites ? path.join(dir, 'audit.log') : undefined;
+    const auditArgs: string[] = [];
+    if (auditLogPath) {
+      const policy = path.join(dir, 'audit-policy.yaml');
+      fs.writeFileSync(
+        policy,
+        'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n' +
+          '  - level: Metadata\n    verbs: [create, update, patch, delete, deletecollection]\n  - level: None\n',
+      );
+      auditArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${auditLogPath}`, '--audit-log-format=json', '--audit-log-mode=blocking');
+    }
     log(`starting kube-apiserver on ${server} ...`);
     const launchApiserver = () => launch('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`,
@@ -646,6 +664,7 @@ async function startOnce(
       '--profiling=false',
       // The only address is loopback, which the "kubernetes" Endpoints may not hold.
       '--endpoint-reconciler-type=none',
+      ...auditArgs,
     ]);
     let apiserver = launchApiserver();
     // The self-signed serving cert (leaf + its CA) appears in --cert-dir as the server starts.
@@ -820,6 +839,7 @@ async function startOnce(
       podsBinDir,
       nodes,
       certManagerBinDir,
+      auditLogPath,
       server,
       caPem,
       token,

@@ -60,3 +60,20 @@ test('main: a bad flag fails with a message naming it', async (t) => {
   t.is(await p.exited, 1);
   t.regex(p.stderr(), /--log-level "loud" is unknown/);
 });
+
+test('main: bad scale and leader-election flags fail with a message naming them', async (t) => {
+  const kubeconfig = `--kubeconfig=${process.env.HONO_TEST_KUBECONFIG}`;
+  const cases: Array<[string[], RegExp]> = [
+    [['--concurrency=0'], /--concurrency must be a whole number of at least 1, got "0"/],
+    [['--write-qps=fast'], /--write-qps must be a number of writes per second/],
+    [['--write-burst=0'], /--write-burst must be a whole number of at least 1/],
+    [['--leader-elect'], /--leader-elect needs the Lease's namespace: set --leader-election-namespace/],
+    [['--leader-elect', '--leader-election-namespace=x', '--leader-election-renew-deadline=20'], /--leader-election-lease-duration must be longer than --leader-election-renew-deadline/],
+  ];
+  // One at a time: the machine running the suite has 2 cores.
+  for (const [args, message] of cases) {
+    const p = startProcess([kubeconfig, ...args]);
+    t.is(await p.exited, 1, args.join(' '));
+    t.regex(p.stderr(), message);
+  }
+});

@@ -14,7 +14,7 @@ import { impersonatedKubeConfig, kubectl, withNamespace } from '../helpers/clust
 import { runTool, type ToolResult } from '../tools/tools.js';
 import { CRD_NAME, installCrdAsWritten } from './crd-install.js';
 import { findObject, podCreated, renderKustomize, type K8sObject } from './deploy-render.js';
-import { assertDenied, fullReconcile, status } from './rbac-checks.js';
+import { assertDenied, assertLeaseDenied, fullReconcile, status } from './rbac-checks.js';
 
 const CHART = 'deploy/helm/hono-tls-operator';
 // helm keeps its caches and repository config out of the user's home.
@@ -49,7 +49,7 @@ test('values of a wrong type or an unknown key fail at helm template with the sc
     ['metrics.port=metrics', /metrics[./]port[\s\S]*(integer|number)/i],
     ['logLevel=verbose', /logLevel[\s\S]*(enum|must be one of|error, warn, info, debug)/i],
     ['crds.keep=sometimes', /crds[./]keep[\s\S]*boolean/i],
-    ['replicas=2', /replicas/],
+    ['replicas=two', /replicas[\s\S]*integer/i],
     ['watchNamespace=Not_A_Namespace', /watchNamespace/],
   ];
   for (const [set, message] of bad) {
@@ -59,7 +59,7 @@ test('values of a wrong type or an unknown key fail at helm template with the sc
     t.regex(r.stderr, message, `${set}: ${r.stderr}`);
   }
   // Positive control: the same keys with values of the right type render.
-  const ok = await helm(['template', 'x', CHART, '--set', 'metrics.port=9090', '--set', 'logLevel=debug', '--set', 'crds.keep=false', '--set', 'watchNamespace=hono']);
+  const ok = await helm(['template', 'x', CHART, '--set', 'metrics.port=9090', '--set', 'logLevel=debug', '--set', 'crds.keep=false', '--set', 'watchNamespace=hono', '--set', 'replicas=3']);
   t.is(ok.code, 0, ok.stderr);
 });
 
@@ -68,7 +68,8 @@ test('the chart grants exactly the rules of the kustomize RBAC, in both modes, t
   const role = findObject(await renderKustomize('deploy/namespaced'), 'Role', 'hono-tls-operator');
 
   const cluster = await template(t, 'hto', 'ops');
-  t.false(cluster.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding'));
+  const leader = (objs: K8sObject[]) => objs.filter((o) => o.metadata.name.endsWith('-leader-election'));
+  t.false(cluster.some((o) => (o.kind === 'Role' || o.kind === 'RoleBinding') && !leader([o]).length), 'cluster-wide: no Role but the leader-election one');
   t.deepEqual(findObject(cluster, 'ClusterRole')['rules'], clusterRole['rules']);
   const crb = findObject(cluster, 'ClusterRoleBinding') as K8sObject & { roleRef: { kind: string; name: string }; subjects: unknown[] };
   t.deepEqual(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: findObject(cluster, 'ClusterRole').metadata.name });
@@ -76,13 +77,27 @@ test('the chart grants exactly the rules of the kustomize RBAC, in both modes, t
 
   const namespaced = await template(t, 'hto', 'ops', ['watchNamespace=hono']);
   t.false(namespaced.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
-  const r = findObject(namespaced, 'Role');
+  const r = findObject(namespaced, 'Role', 'hto-hono-tls-operator');
   t.deepEqual(r['rules'], role['rules']);
   t.is(r.metadata.namespace, 'hono');
-  const rb = findObject(namespaced, 'RoleBinding') as K8sObject & { roleRef: { kind: string }; subjects: unknown[] };
+  const rb = findObject(namespaced, 'RoleBinding', 'hto-hono-tls-operator') as K8sObject & { roleRef: { kind: string }; subjects: unknown[] };
   t.is(rb.metadata.namespace, 'hono');
   t.is(rb.roleRef.kind, 'Role');
   t.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: findObject(namespaced, 'ServiceAccount').metadata.name, namespace: 'ops' }]);
+  // Leader election, both modes: the same rules as deploy/rbac/leader-election/, for the Lease named
+  // like the release (which the Deployment passes as --leader-election-id), in the release's namespace.
+  const kustomizedLease = findObject(await renderKustomize('deploy'), 'Role', 'hono-tls-operator-leader-election');
+  for (const objs of [cluster, namespaced]) {
+    const [lr, lrb] = [findObject(leader(objs), 'Role'), findObject(leader(objs), 'RoleBinding') as K8sObject & { roleRef: { name: string }; subjects: unknown[] }];
+    const fullname = findObject(objs, 'Deployment').metadata.name;
+    const expected = (kustomizedLease['rules'] as Array<{ resourceNames?: string[] }>).map((r) => (r.resourceNames ? { ...r, resourceNames: [fullname] } : r));
+    t.deepEqual(lr['rules'], expected);
+    t.is(lr.metadata.namespace, 'ops');
+    t.is(lrb.metadata.namespace, 'ops');
+    t.is(lrb.roleRef.name, lr.metadata.name);
+    t.deepEqual(lrb.subjects, [{ kind: 'ServiceAccount', name: findObject(objs, 'ServiceAccount').metadata.name, namespace: 'ops' }]);
+    t.true(((findObject(objs, 'Deployment') as any).spec.template.spec.containers[0].args as string[]).includes(`--leader-election-id=${fullname}`));
+  }
   const env = (findObject(namespaced, 'Deployment') as any).spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
   t.deepEqual(env.find((e) => e.name === 'WATCH_NAMESPACE'), { name: 'WATCH_NAMESPACE', value: 'hono' });
   const clusterEnv = (findObject(cluster, 'Deployment') as any).spec.template.spec.containers[0].env as Array<{ name: string }>;
@@ -91,7 +106,8 @@ test('the chart grants exactly the rules of the kustomize RBAC, in both modes, t
 
 test('the chart Deployment has the pod security, probes, resources and strategy of deploy/, and the values reach it', async (t) => {
   const kustomized = findObject(await renderKustomize('deploy'), 'Deployment', 'hono-tls-operator') as any;
-  const charted = findObject(await template(t, 'hto', 'ops'), 'Deployment') as any;
+  // Released as `hono-tls-operator`, its objects (and Lease) are named as deploy/ names them.
+  const charted = findObject(await template(t, 'hono-tls-operator', 'ops'), 'Deployment') as any;
   const [kp, cp] = [kustomized.spec.template.spec, charted.spec.template.spec];
   t.deepEqual(cp.securityContext, kp.securityContext);
   t.deepEqual(cp.volumes, kp.volumes);
@@ -119,7 +135,7 @@ test('helm template (one namespace) applies to the real control plane and its po
   const ns = await withNamespace(t, 'helm-tpl');
   await kubectl(['label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=restricted']);
   const objs = (await template(t, release(), ns, ['watchNamespace=' + ns])).filter((o) => o.kind !== 'CustomResourceDefinition');
-  t.deepEqual(objs.map((o) => o.kind).sort(), ['Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+  t.deepEqual(objs.map((o) => o.kind).sort(), ['Deployment', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount']);
   const r = await kubectl(['apply', '--server-side', '-f', '-'], { input: objs.map((o) => yaml.dump(o)).join('---\n') });
   t.is(r.code, 0, r.stderr);
   const pod = await podCreated(t, ns);
@@ -174,8 +190,10 @@ test.serial('helm install (cluster-wide, with the CRD) reconciles as its Service
   const kc = impersonatedKubeConfig(`system:serviceaccount:${ops}:${rel}`);
   const custom = kc.makeApiClient(CustomObjectsApi);
   t.is(await status(() => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })), 200, 'cluster-wide grants');
-  await fullReconcile(t, kc, ns);
+  const lease = { namespace: ops, name: rel };
+  await fullReconcile(t, kc, ns, lease);
   await assertDenied(t, kc, ns);
+  await assertLeaseDenied(t, kc, lease);
   const configs = async () => JSON.parse((await kubectl(['get', 'honotlsconfigs', '-n', ns, '-o', 'json'])).stdout).items.map((c: any) => c.metadata.uid).sort();
   const before = await configs();
   t.is(before.length, 1);
@@ -208,8 +226,10 @@ test('helm install in one namespace: its ServiceAccount reconciles the example s
   });
   await kubectl(['create', 'secret', 'generic', 'unrelated', '-n', other, '--from-literal=password=not-yours']);
   const kc = impersonatedKubeConfig(`system:serviceaccount:${ns}:${rel}`);
-  await fullReconcile(t, kc, ns);
+  const lease = { namespace: ns, name: rel };
+  await fullReconcile(t, kc, ns, lease);
   await assertDenied(t, kc, ns);
+  await assertLeaseDenied(t, kc, lease);
   const core = kc.makeApiClient(CoreV1Api);
   t.is(await status(() => core.readNamespacedSecret({ name: 'unrelated', namespace: other })), 403, 'a Secret in another namespace');
   t.is(await status(() => core.listSecretForAllNamespaces({})), 403, 'Secrets cluster-wide');

@@ -168,3 +168,21 @@ test('an observer that throws neither breaks the queue nor vanishes: its error r
   t.deepEqual(runs, ['a', 'b'], 'the queue went on');
   t.deepEqual(observed, [{ key: 'a', error: 'Error: metrics broke' }]);
 });
+
+test('a paused queue collects keys and handles none until resumed', async (t) => {
+  const runs: string[] = [];
+  const q = new WorkQueue({ concurrency: 2, baseDelayMs: 10, maxDelayMs: 100, paused: true, handler: async (k) => void runs.push(k) });
+  q.add('a');
+  q.add('b');
+  q.add('a');
+  await sleep(20);
+  t.deepEqual(runs, [], 'nothing ran while paused');
+  t.is(q.length, 2);
+  q.resume();
+  await q.idle();
+  t.deepEqual(runs, ['a', 'b']);
+  q.pause();
+  q.add('c');
+  await sleep(20);
+  t.deepEqual(runs, ['a', 'b'], 'paused again');
+});
