@@ -4,7 +4,8 @@ import { applyObjects, installCrds, withNamespace } from '../helpers/cluster.js'
 import { startOperatorProcess as startProcess } from '../helpers/operator-process.js';
 import { applyStack, getConfig, secretData, seedConfig, waitFor, waitReady } from './controller-fixtures.js';
 
-test('main: JSON logs, health, readiness and metrics endpoints, graceful SIGTERM', async (t) => {
+// Serial: each test starts operator processes, and the suite's machine has 2 cores.
+test.serial('main: JSON logs, health, readiness and metrics endpoints, graceful SIGTERM', async (t) => {
   const ns = await withNamespace(t, 'ctrl-main');
   await installCrds('crds');
   await applyStack(ns, ['auth', 'server']);
@@ -20,7 +21,7 @@ test('main: JSON logs, health, readiness and metrics endpoints, graceful SIGTERM
   const started = await waitFor('the started log line', async () => {
     const l = p.lines.map((x) => JSON.parse(x) as Record<string, string>).find((x) => x.message === 'started');
     return l;
-  }, 30_000);
+  }, 60_000);
   const { metrics, health } = started as { metrics: string; health: string };
   await waitFor('/readyz', async () => (await fetch(`${health}/readyz`)).status === 200, 20_000);
   t.is((await fetch(`${health}/healthz`)).status, 200);
@@ -55,13 +56,13 @@ test('main: JSON logs, health, readiness and metrics endpoints, graceful SIGTERM
   t.true(p.lines.some((l) => l.includes('"shutting down"')));
 });
 
-test('main: a bad flag fails with a message naming it', async (t) => {
+test.serial('main: a bad flag fails with a message naming it', async (t) => {
   const p = startProcess(['--log-level=loud']);
   t.is(await p.exited, 1);
   t.regex(p.stderr(), /--log-level "loud" is unknown/);
 });
 
-test('main: bad scale and leader-election flags fail with a message naming them', async (t) => {
+test.serial('main: bad scale and leader-election flags fail with a message naming them', async (t) => {
   const kubeconfig = `--kubeconfig=${process.env.HONO_TEST_KUBECONFIG}`;
   const cases: Array<[string[], RegExp]> = [
     [['--concurrency=0'], /--concurrency must be a whole number of at least 1, got "0"/],
