@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { clusterWith, type FeaturedCluster } from '../controlplane/cluster-with.js';
 import { CERT_MANAGER_VERSION } from '../../operator/api/gen/sources.js';
+import { waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const GROUP = 'cert-manager.io';
 const VERSION = 'v1';
 
@@ -33,23 +33,20 @@ interface CmObject {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
-/** Polls the object until its Ready condition is True; the error names the last condition seen. */
+/** Waits until the object's Ready condition is True; the error names the last condition seen. */
 async function ready(plural: string, name: string, namespace?: string, timeoutMs = 60_000): Promise<CmObject> {
-  const deadline = Date.now() + timeoutMs;
   let last = 'not found';
-  for (;;) {
-    try {
+  try {
+    return await waitFor(`${plural}/${name} Ready`, async () => {
       const o = (namespace
         ? await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, name })
         : await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural, name })) as CmObject;
       const c = o.status?.conditions?.find((x) => x.type === 'Ready');
-      if (c?.status === 'True') return o;
       last = c ? `${c.reason}: ${c.message}` : 'no Ready condition yet';
-    } catch (e) {
-      last = (e as Error).message.slice(0, 200);
-    }
-    if (Date.now() > deadline) throw new Error(`${plural}/${name} not Ready within ${timeoutMs / 1000}s (last: ${last})`);
-    await sleep(200);
+      return c?.status === 'True' ? o : undefined;
+    }, timeoutMs, 200);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (last: ${last})`);
   }
 }
 

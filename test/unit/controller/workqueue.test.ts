@@ -1,5 +1,6 @@
 import test from 'ava';
 import { WorkQueue } from '../../../operator/controller/workqueue.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,13 +73,8 @@ test('different keys run in parallel up to the concurrency', async (t) => {
 });
 
 /** Polls until cond() holds; timers under a loaded CI may fire late, so wait generously. */
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** The one wait helper, polling every 5 ms (queue timings here are tens of ms). */
+const until = (cond: () => boolean, what: string, timeoutMs = 5000) => waitFor(what, cond, timeoutMs, 5);
 
 test('failures back off exponentially up to the cap; success resets', async (t) => {
   const times: number[] = [];
@@ -141,7 +137,7 @@ test('the earliest delayed add wins; shutdown clears timers', async (t) => {
   q.addAfter('k', 1000);
   q.addAfter('k', 20);
   q.addAfter('k', 500);
-  await sleep(50);
+  await until(() => runs === 1, 'the 20 ms wake-up');
   t.is(runs, 1);
   q.addAfter('k', 20);
   await q.shutdown();
@@ -185,4 +181,8 @@ test('a paused queue collects keys and handles none until resumed', async (t) =>
   q.add('c');
   await sleep(20);
   t.deepEqual(runs, ['a', 'b'], 'paused again');
+  // Positive control: the key held while paused runs once resumed.
+  q.resume();
+  await q.idle();
+  t.deepEqual(runs, ['a', 'b', 'c']);
 });
